@@ -1,0 +1,10 @@
+//! sydbox: a ptrace and seccomp sandbox that keeps sydbox-1's command line
+//! and profile language.
+//!
+//! The pipeline: `profile` parses magic commands, `policy` compiles them
+//! into rules and decides each access, `seccomp` builds the kernel filters,
+//! `trace` is the supervisor that enforces the policy on every traced
+//! process, `report` turns denials into records, and `launch` ties them
+//! together.
+
+pub mod policy;
