@@ -8,3 +8,4 @@
 //! together.
 
 pub mod policy;
+pub mod profile;
