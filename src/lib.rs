@@ -9,3 +9,4 @@
 
 pub mod policy;
 pub mod profile;
+pub mod report;

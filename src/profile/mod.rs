@@ -135,16 +135,29 @@ struct InvalidKeyHint;
 
 impl InvalidKeyHint {
     fn error(name: &str) -> MagicError {
-        let close = Key::ALL.iter().map(|key| key.name()).find(|known| {
-            let (a, b) = (known.as_bytes(), name.as_bytes());
-            a.len().abs_diff(b.len()) <= 2
-                && a.iter().zip(b).filter(|(x, y)| x != y).count() + a.len().abs_diff(b.len()) <= 2
-        });
+        let close = Key::ALL.iter().map(|key| key.name()).find(|known| edit_distance(known, name) <= 2);
         match close {
             Some(known) => MagicError::InvalidKey(format!("{name}' (did you mean `{known}'?)")),
             None => MagicError::InvalidKey(name.to_string()),
         }
     }
+}
+
+/// Counts the single-byte insertions, deletions and substitutions that
+/// turn `a` into `b` (Levenshtein distance).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.as_bytes().iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(x != y)).min(above + 1).min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Where a command came from; reports name it as the deciding rule.
