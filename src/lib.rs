@@ -10,3 +10,4 @@
 pub mod policy;
 pub mod profile;
 pub mod report;
+pub mod seccomp;

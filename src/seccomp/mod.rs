@@ -1,0 +1,285 @@
+//! The seccomp-bpf filters: which calls stop for the supervisor, which are
+//! refused in every mode, and the ABI guard. Building them is pure; the
+//! launcher installs the finished programs in the command's process.
+
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use seccompiler::{
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule,
+    TargetArch,
+};
+
+use table::{Handling, NetCall, StatCall, X86_64};
+
+/// Which categories the trace filter stops for. Built from the policy the
+/// first process starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TraceSet {
+    pub exec: bool,
+    pub read: bool,
+    pub write: bool,
+    pub network: bool,
+    /// Stat-family calls, for the magic interface (off when the magic lock
+    /// is on from the start).
+    pub magic: bool,
+}
+
+/// Why a filter could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SeccompError {
+    #[error("building the {which} filter: {source}")]
+    Build { which: &'static str, source: seccompiler::BackendError },
+    #[error("compiling the {which} filter: {source}")]
+    Compile { which: &'static str, source: seccompiler::BackendError },
+}
+
+const ARCH: TargetArch = TargetArch::x86_64;
+const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+
+const O_WRONLY: u64 = libc::O_WRONLY as u64;
+const O_RDWR: u64 = libc::O_RDWR as u64;
+const O_CREAT: u64 = libc::O_CREAT as u64;
+const O_TRUNC: u64 = libc::O_TRUNC as u64;
+/// `__O_TMPFILE` alone; `O_TMPFILE` also carries `O_DIRECTORY`.
+const O_TMPFILE_BIT: u64 = 0x0040_0000;
+const AT_EMPTY_PATH: u64 = libc::AT_EMPTY_PATH as u64;
+const W_OK: u64 = libc::W_OK as u64;
+
+fn condition(arg: u8, len: SeccompCmpArgLen, op: SeccompCmpOp, value: u64) -> SeccompCondition {
+    SeccompCondition::new(arg, len, op, value).expect("argument index below 6")
+}
+
+/// A rule that matches when `bits` are all set in argument `arg`.
+fn bits_set(arg: u8, bits: u64) -> SeccompRule {
+    SeccompRule::new(vec![condition(arg, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(bits), bits)])
+        .expect("one condition")
+}
+
+/// A rule that matches when `bits` are all clear in argument `arg`.
+fn bits_clear(arg: u8, bits: u64) -> SeccompRule {
+    SeccompRule::new(vec![condition(arg, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(bits), 0)])
+        .expect("one condition")
+}
+
+fn compile(
+    which: &'static str,
+    rules: BTreeMap<i64, Vec<SeccompRule>>,
+    mismatch: SeccompAction,
+    on_match: SeccompAction,
+) -> Result<BpfProgram, SeccompError> {
+    let filter =
+        SeccompFilter::new(rules, mismatch, on_match, ARCH).map_err(|source| SeccompError::Build { which, source })?;
+    BpfProgram::try_from(filter).map_err(|source| SeccompError::Compile { which, source })
+}
+
+/// The rules of the trace filter: every call whose category is in force,
+/// narrowed by its flags where the kernel can look at them.
+pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<SeccompRule>> {
+    let mut rules = BTreeMap::new();
+    let all = Vec::new;
+    for row in X86_64 {
+        let nr = i64::from(row.nr);
+        let wanted: Option<Vec<SeccompRule>> = match row.handling {
+            Handling::Open { flags, .. } => {
+                if set.read {
+                    Some(all())
+                } else if set.write {
+                    // Only opens that may write stop; read-only opens never do.
+                    Some([O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_TMPFILE_BIT].iter().map(|b| bits_set(flags, *b)).collect())
+                } else {
+                    None
+                }
+            }
+            Handling::OpenHow { .. } => (set.read || set.write).then(all),
+            Handling::Access { mode, .. } => {
+                if set.read {
+                    Some(all())
+                } else if set.write {
+                    Some(vec![bits_set(mode, W_OK)])
+                } else {
+                    None
+                }
+            }
+            Handling::Write(_) => set.write.then(all),
+            Handling::Read(_) => set.read.then(all),
+            Handling::Exec(_) => set.exec.then(all),
+            Handling::Net(call) => match call {
+                // A send without an address goes to the connected peer.
+                NetCall::SendTo => set.network.then(|| {
+                    vec![SeccompRule::new(vec![condition(4, SeccompCmpArgLen::Qword, SeccompCmpOp::Ne, 0)])
+                        .expect("one condition")]
+                }),
+                _ => set.network.then(all),
+            },
+            Handling::Stat(call) => set.magic.then(|| match call {
+                // fstat() arrives as newfstatat(fd, "", buf, AT_EMPTY_PATH).
+                StatCall::Newfstatat => vec![bits_clear(3, AT_EMPTY_PATH)],
+                StatCall::Statx => vec![bits_clear(2, AT_EMPTY_PATH)],
+                StatCall::Stat | StatCall::Lstat => all(),
+            }),
+            Handling::Signal(_) => Some(all()),
+            Handling::Allow | Handling::Refuse(_) => None,
+        };
+        if let Some(chain) = wanted {
+            rules.insert(nr, chain);
+        }
+    }
+    rules
+}
+
+/// Namespace flags of `clone(2)`; a new user namespace could hand
+/// capabilities back.
+const CLONE_NAMESPACE_FLAGS: &[u64] = &[
+    libc::CLONE_NEWNS as u64,
+    libc::CLONE_NEWCGROUP as u64,
+    libc::CLONE_NEWUTS as u64,
+    libc::CLONE_NEWIPC as u64,
+    libc::CLONE_NEWUSER as u64,
+    libc::CLONE_NEWPID as u64,
+    libc::CLONE_NEWNET as u64,
+];
+/// A child created with it would not be traced.
+const CLONE_UNTRACED: u64 = libc::CLONE_UNTRACED as u64;
+/// Terminal ioctls that push input into a terminal or console.
+const TIOCSTI: u64 = 0x5412;
+const TIOCLINUX: u64 = 0x541c;
+
+/// The rules of the filter that refuses calls with one errno.
+pub fn refuse_rules(errno: i32) -> BTreeMap<i64, Vec<SeccompRule>> {
+    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = X86_64
+        .iter()
+        .filter(|row| row.handling == Handling::Refuse(errno))
+        .map(|row| (i64::from(row.nr), Vec::new()))
+        .collect();
+    if errno == libc::EPERM {
+        let mut clone: Vec<SeccompRule> = CLONE_NAMESPACE_FLAGS.iter().map(|flag| bits_set(0, *flag)).collect();
+        clone.push(bits_set(0, CLONE_UNTRACED));
+        rules.insert(libc::SYS_clone, clone);
+        // The request is compared on its low 32 bits, as the kernel does.
+        let ioctl = [TIOCSTI, TIOCLINUX]
+            .iter()
+            .map(|request| {
+                SeccompRule::new(vec![condition(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, *request)])
+                    .expect("one condition")
+            })
+            .collect();
+        rules.insert(libc::SYS_ioctl, ioctl);
+    }
+    rules
+}
+
+/// Builds every filter, in installation order.
+///
+/// `emulate_nondumpable` answers `prctl(PR_SET_DUMPABLE, 0)` with success
+/// without letting it take effect: an unprivileged supervisor could not
+/// read the memory of a non-dumpable tracee, and every check of its calls
+/// would fail closed (design section 5).
+pub fn build(set: &TraceSet, emulate_nondumpable: bool) -> Result<Vec<BpfProgram>, SeccompError> {
+    let mut programs = vec![abi_program()];
+    programs.push(compile("refuse-EPERM", refuse_rules(libc::EPERM), SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32))?);
+    programs.push(compile("refuse-ENOSYS", refuse_rules(libc::ENOSYS), SeccompAction::Allow, SeccompAction::Errno(libc::ENOSYS as u32))?);
+    if emulate_nondumpable {
+        let rule = SeccompRule::new(vec![
+            condition(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, libc::PR_SET_DUMPABLE as u64),
+            condition(1, SeccompCmpArgLen::Qword, SeccompCmpOp::Eq, 0),
+        ])
+        .expect("two conditions");
+        let rules = BTreeMap::from([(libc::SYS_prctl, vec![rule])]);
+        programs.push(compile("dumpable", rules, SeccompAction::Allow, SeccompAction::Errno(0))?);
+    }
+    let trace = trace_rules(set);
+    if !trace.is_empty() {
+        programs.push(compile("trace", trace, SeccompAction::Allow, SeccompAction::Trace(0))?);
+    }
+    Ok(programs)
+}
+
+fn stmt(code: u16, k: u32) -> seccompiler::sock_filter {
+    seccompiler::sock_filter { code, jt: 0, jf: 0, k }
+}
+
+fn jump(code: u16, k: u32, jt: u8, jf: u8) -> seccompiler::sock_filter {
+    seccompiler::sock_filter { code, jt, jf, k }
+}
+
+/// The ABI guard, written by hand because seccompiler cannot express
+/// ranges: a foreign architecture kills the process (until an i386 table
+/// exists), and an x32 call, a number above the table or a number the
+/// table lacks fails with ENOSYS.
+pub fn abi_program() -> BpfProgram {
+    const LD_W_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
+    const JEQ: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
+    const JGE: u16 = (libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K) as u16;
+    const JGT: u16 = (libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K) as u16;
+    const JSET: u16 = (libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K) as u16;
+    const RET: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
+    let enosys = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+
+    let mut program = vec![
+        // seccomp_data.arch is at offset 4, seccomp_data.nr at offset 0.
+        stmt(LD_W_ABS, 4),
+        jump(JEQ, AUDIT_ARCH_X86_64, 1, 0),
+        stmt(RET, libc::SECCOMP_RET_KILL_PROCESS),
+        stmt(LD_W_ABS, 0),
+        jump(JSET, X32_SYSCALL_BIT, 0, 1),
+        stmt(RET, enosys),
+    ];
+    // Each range of numbers missing from the table: three instructions
+    // that fall through unless the number is inside it.
+    for (first, last) in missing_ranges() {
+        program.push(jump(JGE, first, 0, 2));
+        program.push(jump(JGT, last, 1, 0));
+        program.push(stmt(RET, enosys));
+    }
+    program.push(stmt(RET, libc::SECCOMP_RET_ALLOW));
+    program
+}
+
+/// Ranges of numbers up to `u32::MAX` that the table does not list.
+pub fn missing_ranges() -> Vec<(u32, u32)> {
+    let mut ranges = Vec::new();
+    let mut next = 0u32;
+    for row in X86_64 {
+        if row.nr > next {
+            ranges.push((next, row.nr - 1));
+        }
+        next = row.nr + 1;
+    }
+    ranges.push((next, u32::MAX));
+    ranges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_only_opens_do_not_stop_when_read_is_off() {
+        let rules = trace_rules(&TraceSet { write: true, ..TraceSet::default() });
+        assert_eq!(rules[&libc::SYS_openat].len(), 5);
+        assert!(!rules.contains_key(&libc::SYS_execve));
+        assert!(!rules.contains_key(&libc::SYS_listxattr));
+        let rules = trace_rules(&TraceSet { read: true, ..TraceSet::default() });
+        assert!(rules[&libc::SYS_openat].is_empty());
+    }
+
+    #[test]
+    fn every_filter_compiles() {
+        let set = TraceSet { exec: true, read: true, write: true, network: true, magic: true };
+        let programs = build(&set, true).unwrap();
+        assert_eq!(programs.len(), 5);
+        for program in &programs {
+            assert!(program.len() < 4096, "a filter has {} instructions", program.len());
+        }
+    }
+
+    #[test]
+    fn missing_ranges_cover_the_gap_and_the_tail() {
+        let ranges = missing_ranges();
+        assert!(ranges.contains(&(335, 423)));
+        assert_eq!(ranges.last(), Some(&(table::MAX_NR + 1, u32::MAX)));
+    }
+}
