@@ -11,3 +11,5 @@ pub mod policy;
 pub mod profile;
 pub mod report;
 pub mod seccomp;
+pub mod sys;
+pub mod trace;

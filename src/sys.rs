@@ -1,0 +1,72 @@
+//! Thin wrappers over the system calls nix does not cover, written the
+//! way nix writes them: one unsafe call, `Errno::result`, no context.
+//! Context is added one layer up.
+
+use std::os::fd::{FromRawFd as _, OwnedFd, RawFd};
+
+use nix::errno::Errno;
+use nix::unistd::Pid;
+
+/// Installs a seccomp filter in the calling thread with
+/// `seccomp(SECCOMP_SET_MODE_FILTER)`. See seccomp(2).
+///
+/// The caller must have set `PR_SET_NO_NEW_PRIVS` or hold
+/// `CAP_SYS_ADMIN`. Async-signal-safe: it allocates nothing, so it may run
+/// between fork and exec.
+pub fn seccomp_set_mode_filter(program: &[seccompiler::sock_filter]) -> Result<(), Errno> {
+    let fprog = libc::sock_fprog {
+        len: program.len() as u16,
+        filter: program.as_ptr().cast::<libc::sock_filter>().cast_mut(),
+    };
+    // SAFETY: `seccompiler::sock_filter` is `repr(C)` with the layout of
+    // `struct sock_filter`, `fprog` points at `program`, which outlives the
+    // call, and the kernel copies the program before returning.
+    let res = unsafe {
+        libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, 0, &fprog as *const libc::sock_fprog)
+    };
+    Errno::result(res).map(drop)
+}
+
+/// Sets `PR_SET_NO_NEW_PRIVS`. See prctl(2). Async-signal-safe.
+pub fn set_no_new_privs() -> Result<(), Errno> {
+    // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments only.
+    let res = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+    Errno::result(res).map(drop)
+}
+
+/// Opens a pidfd for `pid` with `pidfd_open(2)`.
+pub fn pidfd_open(pid: Pid) -> Result<OwnedFd, Errno> {
+    // SAFETY: integer arguments only.
+    let res = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    let fd = Errno::result(res)? as RawFd;
+    // SAFETY: the kernel returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Duplicates descriptor `target_fd` of the process behind `pidfd` into
+/// this process with `pidfd_getfd(2)`.
+pub fn pidfd_getfd(pidfd: &OwnedFd, target_fd: RawFd) -> Result<OwnedFd, Errno> {
+    use std::os::fd::AsRawFd as _;
+    // SAFETY: integer arguments only; `pidfd` is open for the call.
+    let res = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), target_fd, 0) };
+    let fd = Errno::result(res)? as RawFd;
+    // SAFETY: the kernel returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Resumes a tracee in a group-stop without ending the stop, with
+/// `PTRACE_LISTEN`. See ptrace(2).
+pub fn ptrace_listen(pid: Pid) -> Result<(), Errno> {
+    // SAFETY: PTRACE_LISTEN takes no pointers.
+    let res = unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };
+    Errno::result(res).map(drop)
+}
+
+/// Duplicates `fd` to a new close-on-exec descriptor of at least 3.
+pub fn dup_cloexec(fd: RawFd) -> Result<OwnedFd, Errno> {
+    // SAFETY: F_DUPFD_CLOEXEC takes an integer; an invalid fd gives EBADF.
+    let res = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+    let copy = Errno::result(res)?;
+    // SAFETY: the kernel returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(copy) })
+}
