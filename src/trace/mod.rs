@@ -1,0 +1,1027 @@
+//! The supervisor: one thread that owns every ptrace request, follows
+//! every process the command creates, decides each trapped call with the
+//! policy and fails denied calls with sydbox-1's errnos.
+//!
+//! # Limitations
+//!
+//! Like every ptrace or seccomp checker, the supervisor reads arguments
+//! that another thread of the tracee can change between the check and
+//! the kernel's own use of them. A program that wins that race reaches
+//! only what the kernel layers (Landlock, the `--isolate` view) allow;
+//! docs/security.md explains it.
+
+pub mod mem;
+pub mod resolve;
+
+use std::collections::{HashMap, HashSet};
+use std::os::fd::AsRawFd as _;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use nix::errno::Errno;
+use nix::libc::user_regs_struct;
+use nix::sys::ptrace;
+use nix::sys::signal::{self, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+
+use crate::policy::addr::{self, AddrPattern, SockTarget};
+use crate::policy::{self, AddrRule, Applied, Category, Context, Global, LockState, Mode, Origin, Rule, Sandbox};
+use crate::profile::{self, Spanned};
+use crate::report::{self, Reporter, Violation};
+use crate::seccomp::table::{self, FileCheck, Follow, Handling, NetCall, PathArg, SignalCall, StatCall};
+use resolve::{Kind, Resolved, View};
+
+/// Set by sydbox's handler for SIGTERM, SIGHUP and SIGQUIT.
+pub static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+/// One traced process (thread group).
+#[derive(Debug, Clone)]
+struct Proc {
+    sandbox: Sandbox,
+    comm: String,
+    ppid: i32,
+    /// The first exec of the command is exempt from exec checks.
+    exempt_exec: bool,
+    /// Resumed by `exec/resume_if_match`: no more checks for it or its
+    /// children (it stays traced, since an untraced process would fail
+    /// every filtered call with ENOSYS).
+    ignored: bool,
+    /// Whether its root is the supervisor's, cached per exec.
+    same_root: Option<bool>,
+}
+
+/// Work left for the exit stop of a call.
+#[derive(Debug, Clone)]
+enum AtExit {
+    /// A bind that was allowed: on success its address becomes connectable.
+    Bind { fd: i32, target: SockTarget },
+}
+
+/// What to do with a trapped call.
+#[derive(Debug)]
+enum Outcome {
+    Allow,
+    /// Fail the call with this errno without running it.
+    Deny(i32),
+    /// Skip the call and return this value.
+    Return(i64),
+    /// Run the call and stop again at its exit.
+    AtExit(AtExit),
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunEnd {
+    /// The first process's status: its exit code, or 128 + signal.
+    pub status: i32,
+    /// Reported violations (filtered ones not counted).
+    pub violations: usize,
+}
+
+/// The supervisor's state.
+pub struct Supervisor {
+    global: Global,
+    procs: HashMap<i32, Proc>,
+    /// Thread id to thread group id, for every live traced thread.
+    threads: HashMap<i32, i32>,
+    /// Threads that stopped before their parent's fork event named them.
+    parked: HashSet<i32>,
+    /// Threads whose attach stop has been seen.
+    started: HashSet<i32>,
+    at_exit: HashMap<i32, AtExit>,
+    auto_connect: Vec<AddrRule>,
+    reporter: Reporter,
+    first: i32,
+    first_status: Option<i32>,
+    own_pid: i32,
+    own_pgrp: i32,
+}
+
+fn regs_args(regs: &user_regs_struct) -> [u64; 6] {
+    [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9]
+}
+
+fn errno_of(err: std::io::Error) -> i32 {
+    err.raw_os_error().unwrap_or(libc::EIO)
+}
+
+fn read_link(path: &str) -> Result<Vec<u8>, i32> {
+    use std::os::unix::ffi::OsStringExt as _;
+    std::fs::read_link(path).map(|p| p.into_os_string().into_vec()).map_err(errno_of)
+}
+
+fn basename(path: &[u8]) -> String {
+    let name = path.rsplit(|b| *b == b'/').next().unwrap_or(path);
+    String::from_utf8_lossy(name).into_owned()
+}
+
+/// Escapes wildmatch specials so a literal path can be stored as a pattern.
+fn literal_pattern(path: &[u8]) -> String {
+    let mut out = String::new();
+    for c in String::from_utf8_lossy(path).chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Supervisor {
+    /// Creates the supervisor for a command already seized as `first`.
+    pub fn new(global: Global, sandbox: Sandbox, comm: String, first: Pid, reporter: Reporter) -> Supervisor {
+        let first = first.as_raw();
+        let mut procs = HashMap::new();
+        procs.insert(
+            first,
+            Proc { sandbox, comm, ppid: 0, exempt_exec: true, ignored: false, same_root: None },
+        );
+        Supervisor {
+            global,
+            procs,
+            threads: HashMap::from([(first, first)]),
+            parked: HashSet::new(),
+            started: HashSet::from([first]),
+            at_exit: HashMap::new(),
+            auto_connect: Vec::new(),
+            reporter,
+            first,
+            first_status: None,
+            own_pid: std::process::id() as i32,
+            own_pgrp: nix::unistd::getpgrp().as_raw(),
+        }
+    }
+
+    /// Runs until every traced process is gone.
+    pub fn run(mut self) -> RunEnd {
+        loop {
+            if self.threads.is_empty() && self.parked.is_empty() {
+                break;
+            }
+            let signo = INTERRUPTED.load(Ordering::Relaxed);
+            if signo != 0 {
+                self.kill_all();
+                self.first_status.get_or_insert(128 + signo);
+                INTERRUPTED.store(0, Ordering::Relaxed);
+            }
+            let status = match waitpid(None, Some(WaitPidFlag::__WALL)) {
+                Ok(status) => status,
+                Err(Errno::EINTR) => continue,
+                Err(Errno::ECHILD) => break,
+                Err(err) => {
+                    tracing::error!(%err, "waitpid failed; killing every tracee");
+                    self.kill_all();
+                    break;
+                }
+            };
+            self.handle(status);
+        }
+        RunEnd { status: self.first_status.unwrap_or(1), violations: self.reporter.count() }
+    }
+
+    fn handle(&mut self, status: WaitStatus) {
+        match status {
+            WaitStatus::Exited(pid, code) => self.gone(pid.as_raw(), code),
+            WaitStatus::Signaled(pid, sig, _) => self.gone(pid.as_raw(), 128 + sig as i32),
+            WaitStatus::PtraceEvent(pid, sig, event) => {
+                let tid = pid.as_raw();
+                match event {
+                    libc::PTRACE_EVENT_SECCOMP => self.on_syscall(tid),
+                    libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
+                        self.on_new(tid, event);
+                        resume(tid, None);
+                    }
+                    libc::PTRACE_EVENT_EXEC => {
+                        self.on_exec(tid);
+                        resume(tid, None);
+                    }
+                    libc::PTRACE_EVENT_STOP => self.on_stop(tid, sig),
+                    _ => resume(tid, None),
+                }
+            }
+            WaitStatus::PtraceSyscall(pid) => {
+                self.on_exit_stop(pid.as_raw());
+                resume(pid.as_raw(), None);
+            }
+            WaitStatus::Stopped(pid, sig) => resume(pid.as_raw(), Some(sig)),
+            _ => {}
+        }
+    }
+
+    fn gone(&mut self, tid: i32, status: i32) {
+        self.started.remove(&tid);
+        self.parked.remove(&tid);
+        self.at_exit.remove(&tid);
+        if let Some(tgid) = self.threads.remove(&tid) {
+            if tgid == tid {
+                self.procs.remove(&tgid);
+            }
+        }
+        if tid == self.first && self.first_status.is_none() {
+            self.first_status = Some(status);
+        }
+    }
+
+    /// A `PTRACE_EVENT_STOP`: the attach stop of a new thread, or a
+    /// group-stop of a running one.
+    fn on_stop(&mut self, tid: i32, sig: Signal) {
+        if !self.started.contains(&tid) {
+            if self.threads.contains_key(&tid) {
+                self.started.insert(tid);
+                resume(tid, None);
+            } else {
+                // Its parent's fork event has not arrived yet: it resumes
+                // once the event gives it a sandbox record.
+                self.parked.insert(tid);
+            }
+            return;
+        }
+        if matches!(sig, Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU) {
+            // A group-stop: stay stopped, but let the next SIGCONT through.
+            if crate::sys::ptrace_listen(Pid::from_raw(tid)).is_err() {
+                resume(tid, None);
+            }
+        } else {
+            resume(tid, None);
+        }
+    }
+
+    fn on_new(&mut self, tid: i32, event: i32) {
+        let Ok(child) = ptrace::getevent(Pid::from_raw(tid)) else { return };
+        let child = child as i32;
+        let Some(&tgid) = self.threads.get(&tid) else { return };
+        let is_thread = event == libc::PTRACE_EVENT_CLONE
+            && ptrace::getregs(Pid::from_raw(tid)).is_ok_and(|regs| regs.rdi & libc::CLONE_THREAD as u64 != 0);
+        if is_thread {
+            self.threads.insert(child, tgid);
+        } else {
+            let Some(parent) = self.procs.get(&tgid) else { return };
+            let mut record = parent.clone();
+            record.ppid = tgid;
+            record.exempt_exec = false;
+            self.procs.insert(child, record);
+            self.threads.insert(child, child);
+        }
+        if self.parked.remove(&child) {
+            self.started.insert(child);
+            resume(child, None);
+        }
+    }
+
+    fn on_exec(&mut self, tid: i32) {
+        // After an exec by a non-leader thread, the leader's id carries on
+        // and the former thread id is gone.
+        if let Ok(former) = ptrace::getevent(Pid::from_raw(tid)) {
+            let former = former as i32;
+            if former != tid {
+                self.threads.remove(&former);
+                self.started.remove(&former);
+                self.started.insert(tid);
+                self.threads.insert(tid, tid);
+            }
+        }
+        let exe = read_link(&format!("/proc/{tid}/exe")).unwrap_or_default();
+        let Some(proc_) = self.procs.get_mut(&tid) else { return };
+        proc_.exempt_exec = false;
+        proc_.same_root = None;
+        proc_.comm = basename(&exe);
+        if proc_.sandbox.lock == LockState::Exec {
+            proc_.sandbox.lock = LockState::On;
+        }
+        if proc_.ignored {
+            return;
+        }
+        if let Some(rule) = self.global.exec_match(&self.global.kill_if_match, &exe) {
+            let message = format!(
+                "kill_if_match pattern=`{}' matches execve path=`{}', killing process {tid}",
+                rule.pattern,
+                String::from_utf8_lossy(&exe)
+            );
+            self.reporter.message(policy::level::WARNING, &message);
+            let _ = signal::kill(Pid::from_raw(tid), Signal::SIGKILL);
+            return;
+        }
+        if self.global.exec_match(&self.global.resume_if_match, &exe).is_some() {
+            proc_.ignored = true;
+        }
+    }
+
+    fn view(&mut self, tid: i32, tgid: i32) -> View {
+        let same_root = self.procs.get(&tgid).and_then(|p| p.same_root);
+        let same_root = same_root.unwrap_or_else(|| {
+            use std::os::unix::fs::MetadataExt as _;
+            let theirs = std::fs::metadata(format!("/proc/{tid}/root"));
+            let ours = std::fs::metadata("/");
+            let same = matches!((theirs, ours), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino());
+            if let Some(p) = self.procs.get_mut(&tgid) {
+                p.same_root = Some(same);
+            }
+            same
+        });
+        let root_prefix = if same_root { Vec::new() } else { format!("/proc/{tid}/root").into_bytes() };
+        View { root_prefix, tgid, tid }
+    }
+
+    fn on_syscall(&mut self, tid: i32) {
+        let pid = Pid::from_raw(tid);
+        let Ok(mut regs) = ptrace::getregs(pid) else {
+            // The thread vanished (killed, or its group exec'd): nothing to resume.
+            return;
+        };
+        let outcome = self.decide(tid, &regs);
+        match outcome {
+            Outcome::Allow => resume(tid, None),
+            Outcome::Deny(errno) => {
+                regs.orig_rax = u64::MAX;
+                regs.rax = (-i64::from(errno)) as u64;
+                let _ = ptrace::setregs(pid, regs);
+                resume(tid, None);
+            }
+            Outcome::Return(value) => {
+                regs.orig_rax = u64::MAX;
+                regs.rax = value as u64;
+                let _ = ptrace::setregs(pid, regs);
+                resume(tid, None);
+            }
+            Outcome::AtExit(work) => {
+                self.at_exit.insert(tid, work);
+                if ptrace::syscall(pid, None).is_err() {
+                    self.at_exit.remove(&tid);
+                }
+            }
+        }
+    }
+
+    fn on_exit_stop(&mut self, tid: i32) {
+        let Some(work) = self.at_exit.remove(&tid) else { return };
+        let Ok(regs) = ptrace::getregs(Pid::from_raw(tid)) else { return };
+        if regs.rax != 0 {
+            return;
+        }
+        match work {
+            AtExit::Bind { fd, target } => self.record_bind(tid, fd, target),
+        }
+    }
+
+    /// Adds the address of a successful bind to the connect whitelist,
+    /// asking the socket itself for the port when the bind chose port 0.
+    fn record_bind(&mut self, tid: i32, fd: i32, target: SockTarget) {
+        let tgid = self.threads.get(&tid).copied().unwrap_or(tid);
+        let bound = match target {
+            SockTarget::Inet(a) if a.port() == 0 => self.socket_name(tgid, fd),
+            SockTarget::Inet6(a) if a.port() == 0 => self.socket_name(tgid, fd),
+            other => Some(other),
+        };
+        let Some(bound) = bound else { return };
+        let pattern = match &bound {
+            SockTarget::Inet(a) => AddrPattern::Inet {
+                net: ipnet::Ipv4Net::new(*a.ip(), 32).expect("/32 is a valid prefix"),
+                ports: a.port()..=a.port(),
+            },
+            SockTarget::Inet6(a) => AddrPattern::Inet6 {
+                net: ipnet::Ipv6Net::new(*a.ip(), 128).expect("/128 is a valid prefix"),
+                ports: a.port()..=a.port(),
+            },
+            SockTarget::Unix(path) => AddrPattern::Unix(literal_pattern(path)),
+            _ => return,
+        };
+        self.auto_connect.push(AddrRule {
+            text: bound.to_string(),
+            pattern,
+            action: policy::Action::Allow,
+            origin: Origin::Builtin("core/whitelist/successful_bind"),
+        });
+    }
+
+    fn socket_name(&self, tgid: i32, fd: i32) -> Option<SockTarget> {
+        let pidfd = crate::sys::pidfd_open(Pid::from_raw(tgid)).ok()?;
+        let socket = crate::sys::pidfd_getfd(&pidfd, fd).ok()?;
+        let name: nix::sys::socket::SockaddrStorage = nix::sys::socket::getsockname(socket.as_raw_fd()).ok()?;
+        if let Some(v4) = name.as_sockaddr_in() {
+            return Some(SockTarget::Inet(std::net::SocketAddrV4::new(v4.ip(), v4.port())));
+        }
+        name.as_sockaddr_in6()
+            .map(|v6| SockTarget::Inet6(std::net::SocketAddrV6::new(v6.ip(), v6.port(), v6.flowinfo(), v6.scope_id())))
+    }
+
+    /// Decides one trapped call.
+    fn decide(&mut self, tid: i32, regs: &user_regs_struct) -> Outcome {
+        let Some(&tgid) = self.threads.get(&tid) else {
+            // Fail closed: a thread the supervisor does not know.
+            return Outcome::Deny(libc::EPERM);
+        };
+        let Some(row) = table::row(regs.orig_rax) else { return Outcome::Deny(libc::ENOSYS) };
+        let args = regs_args(regs);
+        let ignored = self.procs.get(&tgid).is_none_or(|p| p.ignored);
+        let call = Call { tid, tgid, name: row.name, args };
+        match row.handling {
+            Handling::Stat(kind) => self.magic_stat(&call, kind),
+            Handling::Signal(kind) => self.signal(&call, kind),
+            _ if ignored => Outcome::Allow,
+            Handling::Open { path, flags } => {
+                let flags = args[flags as usize];
+                self.open(&call, &path, flags, 0)
+            }
+            Handling::OpenHow { path } => {
+                // struct open_how { u64 flags; u64 mode; u64 resolve; }
+                if args[3] < 24 {
+                    return Outcome::Allow;
+                }
+                match mem::read_bytes(Pid::from_raw(tid), args[2], 24) {
+                    Ok(how) => {
+                        let flags = u64::from_ne_bytes(how[0..8].try_into().expect("8 bytes"));
+                        let resolve = u64::from_ne_bytes(how[16..24].try_into().expect("8 bytes"));
+                        self.open(&call, &path, flags, resolve)
+                    }
+                    Err(errno) => Outcome::Deny(errno as i32),
+                }
+            }
+            Handling::Access { path, mode } => self.access(&call, &path, args[mode as usize]),
+            Handling::Write(paths) => self.write(&call, paths),
+            Handling::Read(path) => match self.check(&call, &path, Category::Read, 0) {
+                Ok(()) => Outcome::Allow,
+                // listxattr is a "safe" call: a denial is silent ENOTSUP.
+                Err(Denied { reported: false, .. }) | Err(Denied { errno: libc::EPERM, .. })
+                    if !self.global.raise_safe =>
+                {
+                    Outcome::Deny(libc::ENOTSUP)
+                }
+                Err(denied) => Outcome::Deny(denied.errno),
+            },
+            Handling::Exec(path) => self.exec(&call, &path),
+            Handling::Net(kind) => self.net(&call, kind),
+            Handling::Allow => Outcome::Allow,
+            Handling::Refuse(errno) => Outcome::Deny(errno),
+        }
+    }
+
+    fn sandbox(&self, tgid: i32) -> Option<&Sandbox> {
+        self.procs.get(&tgid).map(|p| &p.sandbox)
+    }
+
+    /// The traced process and its traced ancestors, whose `/proc/PID`
+    /// directories the process may use (`per_process_directories`).
+    fn proc_pids(&self, call: &Call) -> Vec<i32> {
+        let mut pids = vec![call.tid, call.tgid];
+        let mut at = call.tgid;
+        while let Some(p) = self.procs.get(&at) {
+            if p.ppid == 0 || pids.contains(&p.ppid) {
+                break;
+            }
+            pids.push(p.ppid);
+            at = p.ppid;
+        }
+        pids
+    }
+
+    /// Reads a path argument and resolves it in the tracee's view.
+    fn resolve_arg(&mut self, call: &Call, arg: &PathArg, follow: bool, in_root: bool) -> Result<(Vec<u8>, Resolved), i32> {
+        let pid = Pid::from_raw(call.tid);
+        let ptr = call.args[arg.path as usize];
+        let raw = if ptr == 0 { None } else { Some(mem::read_cstring(pid, ptr, mem::PATH_MAX).map_err(|e| e as i32)?) };
+        let dirfd = arg.dirfd.map(|i| call.args[i as usize] as i32);
+        let base = |this: &Self| -> Result<Vec<u8>, i32> {
+            let _ = this;
+            match dirfd {
+                None | Some(libc::AT_FDCWD) => read_link(&format!("/proc/{}/cwd", call.tid)),
+                Some(fd) if fd < 0 => Err(libc::EBADF),
+                Some(fd) => {
+                    let target = read_link(&format!("/proc/{}/fd/{fd}", call.tid))
+                        .map_err(|e| if e == libc::ENOENT { libc::EBADF } else { e })?;
+                    if target.starts_with(b"/") {
+                        Ok(target)
+                    } else {
+                        Err(libc::ENOTDIR)
+                    }
+                }
+            }
+        };
+        let mut view = self.view(call.tid, call.tgid);
+        let mode = resolve::Mode { may_miss: arg.may_miss, follow };
+        let (raw, resolved) = match raw {
+            // A NULL path names the directory descriptor (futimesat,
+            // utimensat) or, for other calls, the working directory.
+            None => {
+                let base = base(self)?;
+                let resolved = resolve::resolve(&view, b"/", &base, mode).map_err(|e| e as i32)?;
+                (Vec::new(), resolved)
+            }
+            Some(raw) => {
+                let base = if raw.starts_with(b"/") && !in_root { b"/".to_vec() } else { base(self)? };
+                if in_root {
+                    // RESOLVE_IN_ROOT: the directory is the root of the lookup.
+                    view.root_prefix.extend_from_slice(&base);
+                    let resolved = resolve::resolve(&view, b"/", &raw, mode).map_err(|e| e as i32)?;
+                    let mut path = base.clone();
+                    if resolved.path != b"/" {
+                        path.extend_from_slice(&resolved.path);
+                    }
+                    (raw, Resolved { path, kind: resolved.kind })
+                } else {
+                    let resolved = resolve::resolve(&view, &base, &raw, mode).map_err(|e| e as i32)?;
+                    (raw, resolved)
+                }
+            }
+        };
+        Ok((raw, resolved))
+    }
+
+    /// Checks one path argument for one category; on denial decides the
+    /// errno and reports the violation.
+    fn check(&mut self, call: &Call, arg: &PathArg, category: Category, in_root_flags: u64) -> Result<(), Denied> {
+        self.check_with(call, arg, category, follow_of(arg, &call.args), in_root_flags, libc::EPERM)
+    }
+
+    fn check_with(
+        &mut self,
+        call: &Call,
+        arg: &PathArg,
+        category: Category,
+        follow: bool,
+        resolve_flags: u64,
+        deny_errno: i32,
+    ) -> Result<(), Denied> {
+        let Some(sandbox) = self.sandbox(call.tgid) else { return Err(Denied::silent(libc::EPERM)) };
+        if sandbox.mode(category) == Mode::Off {
+            return Ok(());
+        }
+        const RESOLVE_IN_ROOT: u64 = 0x10;
+        let (raw, resolved) = match self.resolve_arg(call, arg, follow, resolve_flags & RESOLVE_IN_ROOT != 0) {
+            Ok(found) => found,
+            Err(errno) => {
+                // Fail closed: deny with the resolution errno; report only
+                // with raise_fail (spec section 5.3).
+                if self.global.raise_fail {
+                    let verdict = Rule::Builtin("core/violation/raise_fail:true".into());
+                    self.report(call, Some(category), Vec::new(), format!("{}()", call.name), errno, verdict, None);
+                    return Err(Denied { errno, reported: true });
+                }
+                return Err(Denied::silent(errno));
+            }
+        };
+        let pids = self.proc_pids(call);
+        let sandbox = self.sandbox(call.tgid).expect("checked above");
+        let verdict = sandbox.check_path(category, &resolved.path, &self.global, &pids);
+        if verdict.allow {
+            return Ok(());
+        }
+        // A "safe" denial: the call would fail anyway for the file's type.
+        if let Some(errno) = file_check(arg, &call.args, &resolved) {
+            if !self.global.raise_safe {
+                return Err(Denied::silent(errno));
+            }
+        }
+        let description = describe(call, arg, &raw, self.describe_prefix(call, arg));
+        let tip = Some(policy::tip_for_path(category, &resolved.path));
+        if self.global.path_filtered(category, &resolved.path) {
+            return Err(Denied::silent(deny_errno));
+        }
+        self.report(call, Some(category), resolved.path, description, deny_errno, verdict.rule, tip);
+        Err(Denied { errno: deny_errno, reported: true })
+    }
+
+    fn describe_prefix(&self, call: &Call, arg: &PathArg) -> Option<String> {
+        let fd = call.args[arg.dirfd? as usize] as i32;
+        if fd == libc::AT_FDCWD {
+            return Some("(null)".into());
+        }
+        Some(String::from_utf8_lossy(&read_link(&format!("/proc/{}/fd/{fd}", call.tid)).unwrap_or_default()).into_owned())
+    }
+
+    fn open(&mut self, call: &Call, arg: &PathArg, flags: u64, resolve_flags: u64) -> Outcome {
+        let flags = flags as i32;
+        let accmode = flags & libc::O_ACCMODE;
+        let tmpfile = flags & 0x0040_0000 != 0;
+        let writes = accmode == libc::O_WRONLY
+            || accmode == libc::O_RDWR
+            || flags & (libc::O_CREAT | libc::O_TRUNC) != 0
+            || tmpfile;
+        let reads = accmode == libc::O_RDONLY || accmode == libc::O_RDWR;
+        let mut arg = *arg;
+        if flags & libc::O_CREAT != 0 && !tmpfile {
+            arg.may_miss = true;
+        }
+        let excl = flags & libc::O_CREAT != 0 && flags & libc::O_EXCL != 0;
+        if excl {
+            arg.check = FileCheck::MustNotExist;
+        }
+        let follow = flags & libc::O_NOFOLLOW == 0 && !excl;
+        if writes {
+            if let Err(denied) = self.check_with(call, &arg, Category::Write, follow, resolve_flags, libc::EPERM) {
+                return Outcome::Deny(denied.errno);
+            }
+        }
+        if reads {
+            arg.check = FileCheck::None;
+            if let Err(denied) = self.check_with(call, &arg, Category::Read, follow, resolve_flags, libc::EPERM) {
+                return Outcome::Deny(denied.errno);
+            }
+        }
+        Outcome::Allow
+    }
+
+    fn access(&mut self, call: &Call, arg: &PathArg, mode: u64) -> Outcome {
+        let follow = follow_of(arg, &call.args);
+        let raise = self.global.raise_safe;
+        let mut categories = Vec::new();
+        if mode & libc::W_OK as u64 != 0 {
+            categories.push(Category::Write);
+        }
+        categories.push(Category::Read);
+        for category in categories {
+            // access(2) is a "safe" call: denied silently with EACCES
+            // unless raise_safe asks for reports.
+            let saved = self.global.clone();
+            if !raise {
+                self.global.filter_read.push(policy::PathRule {
+                    pattern: "/**".into(),
+                    action: policy::Action::Deny,
+                    origin: Origin::Builtin("raise_safe"),
+                });
+                self.global.filter_write = self.global.filter_read.clone();
+            }
+            let result = self.check_with(call, arg, category, follow, 0, libc::EACCES);
+            self.global = saved;
+            if let Err(denied) = result {
+                return Outcome::Deny(denied.errno);
+            }
+        }
+        Outcome::Allow
+    }
+
+    fn write(&mut self, call: &Call, paths: &[PathArg]) -> Outcome {
+        for arg in paths {
+            if let Err(denied) = self.check(call, arg, Category::Write, 0) {
+                return Outcome::Deny(denied.errno);
+            }
+        }
+        Outcome::Allow
+    }
+
+    fn exec(&mut self, call: &Call, arg: &PathArg) -> Outcome {
+        if self.procs.get(&call.tgid).is_some_and(|p| p.exempt_exec) {
+            return Outcome::Allow;
+        }
+        let flags = if call.name == "execveat" { call.args[4] } else { 0 };
+        let empty_path = flags & libc::AT_EMPTY_PATH as u64 != 0;
+        if empty_path {
+            // fexecve(): the descriptor names the file.
+            let fd = call.args[0] as i32;
+            let Ok(target) = read_link(&format!("/proc/{}/fd/{fd}", call.tid)) else {
+                return Outcome::Deny(libc::EBADF);
+            };
+            let Some(sandbox) = self.sandbox(call.tgid) else { return Outcome::Deny(libc::EPERM) };
+            let verdict = sandbox.check_path(Category::Exec, &target, &self.global, &[]);
+            if verdict.allow {
+                return Outcome::Allow;
+            }
+            let description = format!("execveat(`{}')", String::from_utf8_lossy(&target));
+            let tip = Some(policy::tip_for_path(Category::Exec, &target));
+            if !self.global.path_filtered(Category::Exec, &target) {
+                self.report(call, Some(Category::Exec), target, description, libc::EACCES, verdict.rule, tip);
+            }
+            return Outcome::Deny(libc::EACCES);
+        }
+        let follow = flags & libc::AT_SYMLINK_NOFOLLOW as u64 == 0;
+        match self.check_with(call, arg, Category::Exec, follow, 0, libc::EACCES) {
+            Ok(()) => Outcome::Allow,
+            Err(denied) => Outcome::Deny(denied.errno),
+        }
+    }
+
+    fn net(&mut self, call: &Call, kind: NetCall) -> Outcome {
+        let Some(sandbox) = self.sandbox(call.tgid) else { return Outcome::Deny(libc::EPERM) };
+        if sandbox.network == Mode::Off {
+            return Outcome::Allow;
+        }
+        let pid = Pid::from_raw(call.tid);
+        let (category, errno) = match kind {
+            NetCall::Bind => (Category::Bind, libc::EADDRNOTAVAIL),
+            _ => (Category::Connect, libc::ECONNREFUSED),
+        };
+        // Every (address pointer, length) the call carries.
+        let mut addresses: Vec<(u64, u64)> = Vec::new();
+        match kind {
+            NetCall::Bind | NetCall::Connect => addresses.push((call.args[1], call.args[2])),
+            NetCall::SendTo => addresses.push((call.args[4], call.args[5])),
+            NetCall::SendMsg => match msghdr_name(pid, call.args[1]) {
+                Ok(found) => addresses.extend(found),
+                Err(e) => return Outcome::Deny(e),
+            },
+            NetCall::SendMmsg => {
+                // struct mmsghdr is a msghdr (56 bytes) and a u32, padded to 64.
+                let count = call.args[2].min(1024);
+                for index in 0..count {
+                    match msghdr_name(pid, call.args[1] + index * 64) {
+                        Ok(found) => addresses.extend(found),
+                        Err(e) => return Outcome::Deny(e),
+                    }
+                }
+            }
+        }
+        let mut at_exit = None;
+        for (ptr, len) in addresses {
+            if ptr == 0 || len == 0 {
+                continue;
+            }
+            let len = len.min(128) as usize;
+            let bytes = match mem::read_bytes(pid, ptr, len) {
+                Ok(bytes) => bytes,
+                Err(e) => return Outcome::Deny(e as i32),
+            };
+            let Some(mut target) = addr::decode_sockaddr(&bytes) else { return Outcome::Deny(libc::EINVAL) };
+            if let SockTarget::Unix(path) = &target {
+                // A socket path is resolved like a file to be created.
+                let arg = PathArg { dirfd: None, path: 0, may_miss: true, follow: Follow::Always, check: FileCheck::None };
+                let cwd = match read_link(&format!("/proc/{}/cwd", call.tid)) {
+                    Ok(cwd) => cwd,
+                    Err(e) => return Outcome::Deny(e),
+                };
+                let view = self.view(call.tid, call.tgid);
+                match resolve::resolve(&view, &cwd, path, resolve::Mode { may_miss: true, follow: true }) {
+                    Ok(resolved) => target = SockTarget::Unix(resolved.path),
+                    Err(e) => {
+                        let _ = arg;
+                        return Outcome::Deny(e as i32);
+                    }
+                }
+            }
+            let sandbox = self.sandbox(call.tgid).expect("checked above");
+            let verdict = sandbox.check_addr(category, &target, &self.global, &self.auto_connect);
+            if !verdict.allow {
+                let errno = if matches!(target, SockTarget::Other(_)) { libc::EAFNOSUPPORT } else { errno };
+                let description = format!("{}(-1, {target})", call.name);
+                let tip = Some(policy::tip_for_addr(category, &target));
+                let filtered = !matches!(target, SockTarget::Other(_)) && self.global.addr_filtered(&target);
+                if !filtered {
+                    self.report(call, Some(category), target.to_string().into_bytes(), description, errno, verdict.rule, tip);
+                }
+                return Outcome::Deny(errno);
+            }
+            if kind == NetCall::Bind
+                && self.global.successful_bind
+                && matches!(target, SockTarget::Inet(_) | SockTarget::Inet6(_) | SockTarget::Unix(_))
+            {
+                at_exit = Some(AtExit::Bind { fd: call.args[0] as i32, target });
+            }
+        }
+        match at_exit {
+            Some(work) => Outcome::AtExit(work),
+            None => Outcome::Allow,
+        }
+    }
+
+    fn signal(&mut self, call: &Call, kind: SignalCall) -> Outcome {
+        let target = call.args[0] as i32;
+        let hits_us = match kind {
+            SignalCall::Process => {
+                target == self.own_pid || target == -1 || (target == 0 && self.own_pgrp == nix::unistd::getpgid(Some(Pid::from_raw(call.tid))).map(|p| p.as_raw()).unwrap_or(0)) || (target < -1 && -target == self.own_pgrp)
+            }
+            SignalCall::Thread | SignalCall::ThreadGroup | SignalCall::PidfdOpen => target == self.own_pid,
+        };
+        if !hits_us {
+            return Outcome::Allow;
+        }
+        let description = format!("{}({target})", call.name);
+        self.report(call, None, Vec::new(), description, libc::EPERM, Rule::Builtin("signals to sydbox are refused".into()), None);
+        Outcome::Deny(libc::EPERM)
+    }
+
+    fn magic_stat(&mut self, call: &Call, kind: StatCall) -> Outcome {
+        let (path_arg, buf_arg) = match kind {
+            StatCall::Stat | StatCall::Lstat => (0, 1),
+            StatCall::Newfstatat => (1, 2),
+            StatCall::Statx => (1, 4),
+        };
+        let pid = Pid::from_raw(call.tid);
+        let ptr = call.args[path_arg];
+        if ptr == 0 {
+            return Outcome::Allow;
+        }
+        // Only the prefix matters; a longer path is an ordinary one.
+        let Ok(path) = mem::read_cstring(pid, ptr, mem::PATH_MAX) else { return Outcome::Allow };
+        let Some(rest) = path.strip_prefix(b"/dev/sydbox") else { return Outcome::Allow };
+        if !(rest.is_empty() || rest.starts_with(b"/")) {
+            return Outcome::Allow;
+        }
+        let Some(proc_) = self.procs.get_mut(&call.tgid) else { return Outcome::Allow };
+        if proc_.sandbox.lock == LockState::On {
+            return Outcome::Allow;
+        }
+        let command = rest.strip_prefix(b"/").unwrap_or(b"");
+        let result = if command.is_empty() {
+            Ok(Applied::Done)
+        } else {
+            let text = String::from_utf8_lossy(command).into_owned();
+            profile::parse_command(&text).and_then(|item| {
+                let origin = Origin::Runtime { pid: call.tgid };
+                let spanned = Spanned { origin: origin.clone(), item };
+                policy::apply(&mut self.global, &mut proc_.sandbox, &spanned.item, &origin, Context::Runtime)
+            })
+        };
+        let errno = match result {
+            Ok(Applied::Done | Applied::Answer(true)) => 0,
+            Ok(Applied::Answer(false)) => libc::ENOENT,
+            Ok(Applied::Exec(argv)) => run_outside(call, &argv),
+            Err(err) => {
+                let message = format!("failed to cast magic=`{}': {err}", String::from_utf8_lossy(&path));
+                self.reporter.message(policy::level::WARNING, &message);
+                err.errno()
+            }
+        };
+        if errno != 0 {
+            return Outcome::Deny(errno);
+        }
+        let buf = call.args[buf_arg];
+        if buf != 0 {
+            let fake = match kind {
+                StatCall::Statx => fake_statx(),
+                _ => fake_stat(),
+            };
+            if let Err(e) = mem::write_bytes(pid, buf, &fake) {
+                return Outcome::Deny(e as i32);
+            }
+        }
+        Outcome::Return(0)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn report(
+        &mut self,
+        call: &Call,
+        category: Option<Category>,
+        target: Vec<u8>,
+        description: String,
+        errno: i32,
+        rule: Rule,
+        tip: Option<String>,
+    ) {
+        let proc_ = self.procs.get(&call.tgid);
+        let violation = Violation {
+            pid: call.tid,
+            ppid: proc_.map_or(0, |p| p.ppid),
+            comm: proc_.map_or_else(String::new, |p| p.comm.clone()),
+            cwd: String::from_utf8_lossy(&read_link(&format!("/proc/{}/cwd", call.tid)).unwrap_or_default()).into_owned(),
+            cmdline: report::format_cmdline(&std::fs::read(format!("/proc/{}/cmdline", call.tgid)).unwrap_or_default()),
+            syscall: call.name,
+            category,
+            target: String::from_utf8_lossy(&target).into_owned(),
+            call: description,
+            errno,
+            rule,
+            tip,
+        };
+        self.reporter.violation(&violation);
+        match self.global.violation_decision {
+            policy::ViolationDecision::Kill => {
+                let _ = signal::kill(Pid::from_raw(call.tid), Signal::SIGKILL);
+            }
+            policy::ViolationDecision::Killall => self.kill_all(),
+            _ => {}
+        }
+    }
+
+    fn kill_all(&mut self) {
+        for tid in self.threads.keys().chain(self.parked.iter()) {
+            let _ = signal::kill(Pid::from_raw(*tid), Signal::SIGKILL);
+        }
+    }
+}
+
+/// The trapped call being decided.
+struct Call {
+    tid: i32,
+    tgid: i32,
+    name: &'static str,
+    args: [u64; 6],
+}
+
+/// A denial: its errno and whether it was reported.
+#[derive(Debug, Clone, Copy)]
+struct Denied {
+    errno: i32,
+    reported: bool,
+}
+
+impl Denied {
+    fn silent(errno: i32) -> Denied {
+        Denied { errno, reported: false }
+    }
+}
+
+fn follow_of(arg: &PathArg, args: &[u64; 6]) -> bool {
+    match arg.follow {
+        Follow::Always => true,
+        Follow::Never => false,
+        Follow::UnlessFlag { arg, bits } => args[arg as usize] & bits == 0,
+        Follow::IfFlag { arg, bits } => args[arg as usize] & bits != 0,
+    }
+}
+
+/// The specific errno of a file-type check that fails, if one does.
+fn file_check(arg: &PathArg, args: &[u64; 6], resolved: &Resolved) -> Option<i32> {
+    let is_dir = resolved.kind == Kind::Directory;
+    let exists = resolved.kind != Kind::Missing;
+    let empty_dir_check = || {
+        if !is_dir {
+            return Some(libc::ENOTDIR);
+        }
+        let mut entries = std::fs::read_dir(std::ffi::OsStr::from_bytes_compat(&resolved.path)).ok()?;
+        entries.next().is_some().then_some(libc::ENOTEMPTY)
+    };
+    match arg.check {
+        FileCheck::None => None,
+        FileCheck::MustNotExist => exists.then_some(libc::EEXIST),
+        FileCheck::NotDirectory => is_dir.then_some(libc::EISDIR),
+        FileCheck::EmptyDirectory => empty_dir_check(),
+        FileCheck::RemoveDirIf { arg } => {
+            if args[arg as usize] & libc::AT_REMOVEDIR as u64 != 0 {
+                empty_dir_check()
+            } else {
+                is_dir.then_some(libc::EISDIR)
+            }
+        }
+    }
+}
+
+trait FromBytesCompat {
+    fn from_bytes_compat(bytes: &[u8]) -> &std::ffi::OsStr;
+}
+
+impl FromBytesCompat for std::ffi::OsStr {
+    fn from_bytes_compat(bytes: &[u8]) -> &std::ffi::OsStr {
+        use std::os::unix::ffi::OsStrExt as _;
+        std::ffi::OsStr::from_bytes(bytes)
+    }
+}
+
+/// Describes a call as sydbox-1's reports do (spec section 13).
+fn describe(call: &Call, arg: &PathArg, raw: &[u8], prefix: Option<String>) -> String {
+    let raw = String::from_utf8_lossy(raw);
+    let mut parts: Vec<String> = (0..arg.path).map(|_| "?".to_string()).collect();
+    parts.push(format!("`{raw}'"));
+    if let Some(prefix) = prefix {
+        parts.push(format!("prefix=`{prefix}'"));
+    }
+    format!("{}({})", call.name, parts.join(", "))
+}
+
+/// Reads `msg_name` and `msg_namelen` of a `struct msghdr`.
+fn msghdr_name(pid: Pid, addr: u64) -> Result<Option<(u64, u64)>, i32> {
+    let header = mem::read_bytes(pid, addr, 16).map_err(|e| e as i32)?;
+    let name = u64::from_ne_bytes(header[0..8].try_into().expect("8 bytes"));
+    let len = u32::from_ne_bytes(header[8..12].try_into().expect("4 bytes"));
+    Ok((name != 0).then_some((name, u64::from(len))))
+}
+
+/// The fake `struct stat` of a magic path: a character device 1:3 with
+/// mode 0666, like `/dev/null`.
+fn fake_stat() -> Vec<u8> {
+    let mut buf = vec![0u8; std::mem::size_of::<libc::stat>()];
+    let mode: u32 = libc::S_IFCHR | 0o666;
+    buf[24..28].copy_from_slice(&mode.to_ne_bytes());
+    buf[16..24].copy_from_slice(&1u64.to_ne_bytes());
+    buf[40..48].copy_from_slice(&libc::makedev(1, 3).to_ne_bytes());
+    buf
+}
+
+/// The fake `struct statx` of a magic path.
+fn fake_statx() -> Vec<u8> {
+    let mut buf = vec![0u8; 256];
+    let mask: u32 = libc::STATX_TYPE | libc::STATX_MODE | libc::STATX_NLINK;
+    buf[0..4].copy_from_slice(&mask.to_ne_bytes());
+    buf[16..20].copy_from_slice(&1u32.to_ne_bytes());
+    let mode = (libc::S_IFCHR | 0o666) as u16;
+    buf[28..30].copy_from_slice(&mode.to_ne_bytes());
+    buf[128..132].copy_from_slice(&1u32.to_ne_bytes());
+    buf[132..136].copy_from_slice(&3u32.to_ne_bytes());
+    buf
+}
+
+/// Runs a `cmd/exec` command outside the sandbox, in the caller's working
+/// directory and environment; returns 0 or the errno of its failed exec.
+fn run_outside(call: &Call, argv: &[String]) -> i32 {
+    use std::os::unix::ffi::OsStrExt as _;
+    let cwd = read_link(&format!("/proc/{}/cwd", call.tid)).unwrap_or_else(|_| b"/".to_vec());
+    let environ = std::fs::read(format!("/proc/{}/environ", call.tgid)).unwrap_or_default();
+    let mut command = std::process::Command::new(&argv[0]);
+    command.args(&argv[1..]).current_dir(std::ffi::OsStr::from_bytes(&cwd)).env_clear();
+    for entry in environ.split(|b| *b == 0).filter(|e| !e.is_empty()) {
+        if let Some(at) = entry.iter().position(|b| *b == b'=') {
+            command.env(std::ffi::OsStr::from_bytes(&entry[..at]), std::ffi::OsStr::from_bytes(&entry[at + 1..]));
+        }
+    }
+    match command.spawn() {
+        // The command runs on untraced and may outlive sydbox, as in sydbox-1.
+        Ok(_child) => 0,
+        Err(err) => match err.raw_os_error() {
+            Some(libc::EAGAIN) | Some(libc::ECHILD) | None => libc::EACCES,
+            Some(errno) => errno,
+        },
+    }
+}
+
+/// Resumes a stopped tracee, ignoring a tracee that vanished meanwhile.
+fn resume(tid: i32, sig: Option<Signal>) {
+    let _ = ptrace::cont(Pid::from_raw(tid), sig);
+}

@@ -1,0 +1,285 @@
+//! Path resolution in the tracee's view, as the kernel would resolve the
+//! same path for the same call.
+//!
+//! The walk goes one component at a time with `lstat` under the tracee's
+//! root (`/proc/PID/root`, or `/` when it is the supervisor's own root),
+//! reads each symlink itself and substitutes it, so `..` applies after
+//! symlinks and never reaches the kernel. `/proc/self` and
+//! `/proc/thread-self` name the tracee, not the supervisor.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::fs::FileTypeExt as _;
+use std::path::PathBuf;
+
+use nix::errno::Errno;
+
+use super::mem::PATH_MAX;
+
+/// The kernel's limit on symlinks followed in one lookup.
+const MAX_SYMLINKS: usize = 40;
+
+/// How the last component is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode {
+    /// The last component may be missing (create, rename target).
+    pub may_miss: bool,
+    /// A final symlink is followed.
+    pub follow: bool,
+}
+
+/// Whose view a path is resolved in.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// The prefix that reaches the tracee's root from the supervisor:
+    /// empty when both share a root, else `/proc/TID/root`.
+    pub root_prefix: Vec<u8>,
+    /// The tracee's thread group id and thread id, for `/proc/self` and
+    /// `/proc/thread-self`.
+    pub tgid: i32,
+    pub tid: i32,
+}
+
+/// A file type, as far as resolution needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Directory,
+    Symlink,
+    Other,
+    Missing,
+}
+
+/// The result of a resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The canonical absolute path, in the tracee's view.
+    pub path: Vec<u8>,
+    /// What the last component is.
+    pub kind: Kind,
+}
+
+fn lstat_kind(full: &[u8]) -> Result<Kind, Errno> {
+    match std::fs::symlink_metadata(OsStr::from_bytes(full)) {
+        Ok(meta) => {
+            let ty = meta.file_type();
+            Ok(if ty.is_dir() {
+                Kind::Directory
+            } else if ty.is_symlink() {
+                Kind::Symlink
+            } else {
+                let _ = ty.is_socket();
+                Kind::Other
+            })
+        }
+        Err(err) => Err(Errno::from_raw(err.raw_os_error().unwrap_or(libc::EIO))),
+    }
+}
+
+fn read_link(full: &[u8]) -> Result<Vec<u8>, Errno> {
+    std::fs::read_link(OsStr::from_bytes(full))
+        .map(|target: PathBuf| target.into_os_string().into_vec())
+        .map_err(|err| Errno::from_raw(err.raw_os_error().unwrap_or(libc::EIO)))
+}
+
+use std::os::unix::ffi::OsStringExt as _;
+
+fn join(components: &[Vec<u8>]) -> Vec<u8> {
+    if components.is_empty() {
+        return b"/".to_vec();
+    }
+    let mut out = Vec::with_capacity(components.iter().map(|c| c.len() + 1).sum());
+    for component in components {
+        out.push(b'/');
+        out.extend_from_slice(component);
+    }
+    out
+}
+
+/// Reports whether `resolved` is a `/proc/N/fd` or `/proc/N/task/M/fd`
+/// directory, or names `/proc/N` itself (for `cwd`, `root` and `exe`):
+/// the places whose symlinks are magic links to kernel objects.
+fn in_proc_pid(resolved: &[Vec<u8>]) -> bool {
+    resolved.len() >= 2 && resolved[0] == b"proc" && resolved[1].iter().all(u8::is_ascii_digit)
+}
+
+/// Resolves `path` for a call made by the tracee.
+///
+/// `base` is the absolute directory a relative path starts from (the
+/// working directory or the dirfd's target), in the tracee's view.
+///
+/// # Errors
+///
+/// The errno the kernel would give for the same lookup: `ENOENT`,
+/// `ENOTDIR`, `ELOOP`, `ENAMETOOLONG`, `EACCES` and so on. Callers deny
+/// the call with it (fail closed).
+pub fn resolve(view: &View, base: &[u8], path: &[u8], mode: Mode) -> Result<Resolved, Errno> {
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    if path.len() >= PATH_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    let mut resolved: Vec<Vec<u8>> = Vec::new();
+    let mut pending: Vec<Vec<u8>> = Vec::new();
+    // A trailing slash (or `/.`) asks for a directory.
+    let mut must_be_dir = path.ends_with(b"/") || path.ends_with(b"/.") || path.ends_with(b"/..");
+
+    push_components(&mut pending, path);
+    if !path.starts_with(b"/") {
+        push_components(&mut pending, base);
+    }
+    let mut links = 0usize;
+    let mut kind = Kind::Directory;
+
+    while let Some(component) = pending.pop() {
+        match component.as_slice() {
+            b"." => {
+                kind = Kind::Directory;
+                continue;
+            }
+            b".." => {
+                resolved.pop();
+                kind = Kind::Directory;
+                continue;
+            }
+            _ => {}
+        }
+        let last = pending.is_empty();
+
+        // /proc/self and /proc/thread-self would name the supervisor.
+        if resolved.len() == 1 && resolved[0] == b"proc" {
+            if component == b"self" {
+                resolved.push(view.tgid.to_string().into_bytes());
+                kind = Kind::Directory;
+                continue;
+            }
+            if component == b"thread-self" {
+                resolved.push(view.tgid.to_string().into_bytes());
+                resolved.push(b"task".to_vec());
+                resolved.push(view.tid.to_string().into_bytes());
+                kind = Kind::Directory;
+                continue;
+            }
+        }
+
+        resolved.push(component);
+        let mut full = view.root_prefix.clone();
+        full.extend_from_slice(&join(&resolved));
+        if full.len() >= PATH_MAX + view.root_prefix.len() {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        kind = match lstat_kind(&full) {
+            Ok(kind) => kind,
+            Err(Errno::ENOENT) if last && mode.may_miss => {
+                kind = Kind::Missing;
+                break;
+            }
+            Err(err) => return Err(err),
+        };
+        match kind {
+            Kind::Symlink => {
+                if last && !mode.follow && !must_be_dir {
+                    break;
+                }
+                links += 1;
+                if links > MAX_SYMLINKS {
+                    return Err(Errno::ELOOP);
+                }
+                let target = read_link(&full)?;
+                if !target.starts_with(b"/") && in_proc_pid(&resolved[..resolved.len() - 1]) {
+                    // A magic link to an object with no path (pipe:[N],
+                    // socket:[N], anon_inode:...): the link names it.
+                    if !last {
+                        return Err(Errno::ENOTDIR);
+                    }
+                    kind = Kind::Other;
+                    break;
+                }
+                resolved.pop();
+                if target.starts_with(b"/") {
+                    resolved.clear();
+                }
+                if target.ends_with(b"/") && last {
+                    must_be_dir = true;
+                }
+                push_components(&mut pending, &target);
+            }
+            Kind::Directory => {}
+            Kind::Other | Kind::Missing => {
+                if !last {
+                    return Err(Errno::ENOTDIR);
+                }
+            }
+        }
+    }
+
+    if must_be_dir && kind == Kind::Other {
+        return Err(Errno::ENOTDIR);
+    }
+    let path = join(&resolved);
+    if path.len() >= PATH_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(Resolved { path, kind })
+}
+
+/// Pushes the components of `path` so that the first is popped first.
+fn push_components(pending: &mut Vec<Vec<u8>>, path: &[u8]) {
+    for component in path.split(|b| *b == b'/').filter(|c| !c.is_empty()).rev() {
+        pending.push(component.to_vec());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn me() -> View {
+        let pid = std::process::id() as i32;
+        View { root_prefix: Vec::new(), tgid: pid, tid: pid }
+    }
+
+    const FOLLOW: Mode = Mode { may_miss: false, follow: true };
+    const CREATE: Mode = Mode { may_miss: true, follow: true };
+    const NOFOLLOW: Mode = Mode { may_miss: false, follow: false };
+
+    #[test]
+    fn resolves_like_the_kernel() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap().into_os_string().into_vec();
+        let at = |s: &str| [root.as_slice(), s.as_bytes()].concat();
+        std::fs::create_dir_all(OsStr::from_bytes(&at("/a/b"))).unwrap();
+        std::fs::write(OsStr::from_bytes(&at("/a/b/f")), b"x").unwrap();
+        symlink(OsStr::from_bytes(&at("/a/b")), OsStr::from_bytes(&at("/l"))).unwrap();
+        symlink("b/f", OsStr::from_bytes(&at("/a/rel"))).unwrap();
+        symlink("loop", OsStr::from_bytes(&at("/loop"))).unwrap();
+        symlink("nowhere", OsStr::from_bytes(&at("/dangling"))).unwrap();
+        let view = me();
+
+        assert_eq!(resolve(&view, &root, b"a/./b//f", FOLLOW).unwrap().path, at("/a/b/f"));
+        // `..` applies after the symlink: l/.. is /a, not the directory of l.
+        assert_eq!(resolve(&view, &root, b"l/../b/f", FOLLOW).unwrap().path, at("/a/b/f"));
+        assert_eq!(resolve(&view, &root, b"a/rel", FOLLOW).unwrap().path, at("/a/b/f"));
+        assert_eq!(resolve(&view, &root, b"a/rel", NOFOLLOW).unwrap().path, at("/a/rel"));
+        assert_eq!(resolve(&view, &root, b"loop", FOLLOW), Err(Errno::ELOOP));
+        assert_eq!(resolve(&view, &root, b"missing", FOLLOW), Err(Errno::ENOENT));
+        assert_eq!(resolve(&view, &root, b"missing", CREATE).unwrap().kind, Kind::Missing);
+        assert_eq!(resolve(&view, &root, b"missing/x", CREATE), Err(Errno::ENOENT));
+        assert_eq!(resolve(&view, &root, b"a/b/f/", FOLLOW), Err(Errno::ENOTDIR));
+        assert_eq!(resolve(&view, &root, b"a/b/f/x", CREATE), Err(Errno::ENOTDIR));
+        assert_eq!(resolve(&view, &root, b"dangling", CREATE).unwrap().path, at("/nowhere"));
+        assert_eq!(resolve(&view, &root, b"", FOLLOW), Err(Errno::ENOENT));
+        assert_eq!(resolve(&view, &root, &vec![b'a'; 5000], FOLLOW), Err(Errno::ENAMETOOLONG));
+        assert_eq!(resolve(&view, b"/", b"/../../..", FOLLOW).unwrap().path, b"/".to_vec());
+    }
+
+    #[test]
+    fn proc_self_names_the_tracee() {
+        let view = View { root_prefix: Vec::new(), tgid: 1, tid: 1 };
+        assert_eq!(resolve(&view, b"/", b"/proc/self/status", FOLLOW).unwrap().path, b"/proc/1/status".to_vec());
+        let view = me();
+        let fd = resolve(&view, b"/", b"/proc/self/fd/0", FOLLOW);
+        assert!(fd.is_ok(), "{fd:?}");
+    }
+}
