@@ -13,3 +13,5 @@ pub mod report;
 pub mod seccomp;
 pub mod sys;
 pub mod trace;
+pub mod launch;
+pub mod cli;

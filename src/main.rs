@@ -1,1 +1,134 @@
-fn main() {}
+//! The `sydbox` command: parse the command line and the profiles, then run
+//! the command under the supervisor and exit with its status.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+
+use std::process::ExitCode;
+
+use sydbox::cli::{self, Request, Source};
+use sydbox::policy::Policy;
+use sydbox::profile::{self, Origin, ProfileError, Spanned};
+use sydbox::report::Reporter;
+
+fn exit(code: i32) -> ExitCode {
+    ExitCode::from((code & 0xff) as u8)
+}
+
+fn main() -> ExitCode {
+    let cli = match cli::parse(std::env::args_os()) {
+        Request::Run(cli) => cli,
+        Request::Exit { text, to_stderr, code } => {
+            if to_stderr {
+                let _ = std::io::stderr().write_all(text.as_bytes());
+            } else {
+                let _ = std::io::stdout().write_all(text.as_bytes());
+            }
+            return exit(code);
+        }
+    };
+    init_logging();
+
+    // -E changes sydbox's own environment first, so it can name the
+    // SYDBOX_CONFIG profile that is read last.
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    for entry in &cli.env {
+        match entry.split_once('=') {
+            Some((key, value)) => {
+                env.retain(|(k, _)| k != key);
+                env.push((key.into(), value.into()));
+            }
+            None => env.retain(|(k, _)| k != entry.as_str()),
+        }
+    }
+    let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.to_string_lossy().into_owned());
+
+    let mut commands = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    let mut sources = cli.sources.clone();
+    if let Some(config) = get("SYDBOX_CONFIG").filter(|c| !c.is_empty()) {
+        sources.push(Source::Profile(config));
+    }
+    let profile_path = get("SYDBOX_PROFILE_PATH");
+    let mut magic_index = 0;
+    for source in &sources {
+        match source {
+            Source::Profile(spec) => match profile::load(spec, profile_path.as_deref()) {
+                Ok(source) => {
+                    let (parsed, bad) = profile::parse_source(&source);
+                    commands.extend(parsed);
+                    errors.extend(bad.iter().map(ProfileError::to_string));
+                }
+                Err(err) => errors.push(err.to_string()),
+            },
+            Source::Magic(text) => {
+                magic_index += 1;
+                let origin = Origin::CommandLine { index: magic_index };
+                match profile::parse_command(text) {
+                    Ok(item) => commands.push(Spanned { origin, item }),
+                    Err(err) => errors.push(format!("invalid magic: `{text}': {err}")),
+                }
+            }
+        }
+    }
+    let policy = match Policy::compile(&commands) {
+        Ok(policy) if errors.is_empty() => Some(policy),
+        Ok(_) => None,
+        Err(bad) => {
+            errors.extend(bad.iter().map(ProfileError::to_string));
+            None
+        }
+    };
+    let Some(policy) = policy else {
+        for error in &errors {
+            eprintln!("sydbox: {error}");
+        }
+        eprintln!("sydbox: {} error(s); nothing was run", errors.len());
+        return exit(1);
+    };
+
+    let console = sydbox::sys::dup_cloexec(policy.global.console_fd).map(std::fs::File::from).map_err(|errno| {
+        eprintln!("sydbox: log/console_fd {} is not an open file descriptor: {errno}", policy.global.console_fd);
+    });
+    let Ok(console) = console else { return exit(1) };
+    let reporter = match Reporter::open(&policy.global, Some(console)) {
+        Ok(reporter) => reporter,
+        Err(err) => {
+            eprintln!("sydbox: {err}");
+            return exit(1);
+        }
+    };
+
+    env.retain(|(k, _)| !k.to_string_lossy().starts_with("SYDBOX_") && k != "SYDBOX");
+    env.push(("SYDBOX_ACTIVE".into(), "1".into()));
+    env.push(("SYDBOX_VERSION".into(), env!("CARGO_PKG_VERSION").into()));
+    env.push(("SYDBOX_API_VERSION".into(), "1".into()));
+
+    let violation_exit_code = policy.global.violation_exit_code;
+    match sydbox::launch::run(policy, cli.command, env, reporter) {
+        Ok(end) => {
+            let code = if end.violations == 0 || violation_exit_code < 0 {
+                end.status
+            } else if violation_exit_code == 0 {
+                128 + end.status
+            } else {
+                violation_exit_code as i32
+            };
+            exit(code)
+        }
+        Err(err) => {
+            eprintln!("sydbox: {err}");
+            exit(1)
+        }
+    }
+}
+
+/// `SYDBOX_LOG` takes an EnvFilter directive for sydbox's own diagnostics;
+/// violations have their own console line, so their events are off unless
+/// asked for.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SYDBOX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sydbox::violation=off"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(true).try_init();
+}
+

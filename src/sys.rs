@@ -70,3 +70,17 @@ pub fn dup_cloexec(fd: RawFd) -> Result<OwnedFd, Errno> {
     // SAFETY: the kernel returned a new descriptor that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(copy) })
 }
+
+/// Returns the raw address a socket is bound to, with `getsockname(2)`.
+pub fn getsockname(fd: RawFd) -> Result<Vec<u8>, Errno> {
+    // SAFETY: sockaddr_storage is plain data for which all zeroes is valid.
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: `storage` and `len` are valid for writes and `len` holds the
+    // size of `storage`, so the kernel writes within it.
+    let res = unsafe { libc::getsockname(fd, (&mut storage as *mut libc::sockaddr_storage).cast(), &mut len) };
+    Errno::result(res)?;
+    // SAFETY: the kernel wrote `len` bytes, at most the size of `storage`.
+    let bytes = unsafe { std::slice::from_raw_parts((&storage as *const libc::sockaddr_storage).cast::<u8>(), len as usize) };
+    Ok(bytes.to_vec())
+}

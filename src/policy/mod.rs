@@ -14,7 +14,8 @@ pub mod wildmatch;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::profile::{keys, Command, Key, KeyType, MagicError, Op, Origin, ProfileError, Spanned};
+pub use crate::profile::Origin;
+use crate::profile::{keys, Command, Key, KeyType, MagicError, Op, ProfileError, Spanned};
 use addr::{AddrPattern, SockTarget};
 pub use wildmatch::NoWildcard;
 

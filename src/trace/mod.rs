@@ -396,12 +396,8 @@ impl Supervisor {
     fn socket_name(&self, tgid: i32, fd: i32) -> Option<SockTarget> {
         let pidfd = crate::sys::pidfd_open(Pid::from_raw(tgid)).ok()?;
         let socket = crate::sys::pidfd_getfd(&pidfd, fd).ok()?;
-        let name: nix::sys::socket::SockaddrStorage = nix::sys::socket::getsockname(socket.as_raw_fd()).ok()?;
-        if let Some(v4) = name.as_sockaddr_in() {
-            return Some(SockTarget::Inet(std::net::SocketAddrV4::new(v4.ip(), v4.port())));
-        }
-        name.as_sockaddr_in6()
-            .map(|v6| SockTarget::Inet6(std::net::SocketAddrV6::new(v6.ip(), v6.port(), v6.flowinfo(), v6.scope_id())))
+        let name = crate::sys::getsockname(socket.as_raw_fd()).ok()?;
+        addr::decode_sockaddr(&name)
     }
 
     /// Decides one trapped call.

@@ -1,0 +1,210 @@
+//! Starts the command under the supervisor: fork, seize, filters, exec.
+//!
+//! The child blocks on a pipe until the supervisor has seized it, so no
+//! traced call can happen before a tracer exists; then it sets
+//! `no_new_privs`, installs the filters and execs. Everything it runs
+//! between fork and exec was prepared before the fork and allocates
+//! nothing.
+
+use std::ffi::{CString, OsString};
+use std::os::fd::{AsRawFd as _, OwnedFd};
+use std::os::unix::ffi::OsStringExt as _;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use nix::errno::Errno;
+use nix::sys::ptrace::{self, Options};
+use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use nix::unistd::{fork, ForkResult};
+
+use crate::policy::{LockState, Mode, Policy};
+use crate::report::Reporter;
+use crate::seccomp::{self, TraceSet};
+use crate::trace::{RunEnd, Supervisor, INTERRUPTED};
+
+/// Why the command could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("can't exec `{name}': {source} (not found in PATH, or not an executable file)")]
+    NotFound { name: String, source: Errno },
+    #[error("{0}")]
+    Seccomp(#[from] seccomp::SeccompError),
+    #[error("{what}: {source}")]
+    Sys { what: &'static str, source: Errno },
+    #[error("argument or environment entry contains a NUL byte: {0:?}")]
+    Nul(OsString),
+}
+
+fn sys(what: &'static str) -> impl FnOnce(Errno) -> LaunchError {
+    move |source| LaunchError::Sys { what, source }
+}
+
+/// Finds a program the way sydbox-1 does: a name with `/` is used as
+/// given; otherwise each `$PATH` element (an empty one meaning the current
+/// directory) is searched for a regular file with an execute bit.
+pub fn lookup(name: &OsString, path_var: Option<&OsString>) -> Result<PathBuf, LaunchError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bytes = name.as_encoded_bytes();
+    if bytes.contains(&b'/') {
+        let path = PathBuf::from(name);
+        return match std::fs::metadata(&path) {
+            Ok(_) => Ok(path),
+            Err(err) => Err(LaunchError::NotFound {
+                name: name.to_string_lossy().into(),
+                source: Errno::from_raw(err.raw_os_error().unwrap_or(libc::ENOENT)),
+            }),
+        };
+    }
+    let path_var = path_var.cloned().unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
+    for dir in path_var.as_encoded_bytes().split(|b| *b == b':') {
+        let dir = if dir.is_empty() { PathBuf::from(".") } else { PathBuf::from(OsString::from_vec(dir.to_vec())) };
+        let candidate = dir.join(name);
+        if let Ok(meta) = std::fs::metadata(&candidate) {
+            if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(LaunchError::NotFound { name: name.to_string_lossy().into(), source: Errno::ENOENT })
+}
+
+/// The categories the trace filter must stop for, from the first
+/// process's record.
+pub fn trace_set(policy: &Policy) -> TraceSet {
+    let sandbox = &policy.sandbox;
+    TraceSet {
+        exec: sandbox.exec != Mode::Off,
+        read: sandbox.read != Mode::Off,
+        write: sandbox.write != Mode::Off,
+        network: sandbox.network != Mode::Off,
+        magic: sandbox.lock != LockState::On,
+    }
+}
+
+extern "C" fn on_signal(signo: libc::c_int) {
+    INTERRUPTED.store(signo, Ordering::Relaxed);
+}
+
+/// Catches the signals that end a run, so sydbox can take its tracees
+/// down with it and report 128 + the signal.
+fn install_signal_handlers() -> Result<(), LaunchError> {
+    let catch = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), SigSet::empty());
+    for sig in [Signal::SIGHUP, Signal::SIGINT, Signal::SIGQUIT, Signal::SIGTERM] {
+        // SAFETY: `on_signal` only stores to an atomic, which is
+        // async-signal-safe.
+        unsafe { signal::sigaction(sig, &catch) }.map_err(sys("sigaction"))?;
+    }
+    let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
+    // SAFETY: ignoring a signal installs no handler code.
+    unsafe { signal::sigaction(Signal::SIGPIPE, &ignore) }.map_err(sys("sigaction"))?;
+    Ok(())
+}
+
+fn cstring(value: OsString) -> Result<CString, LaunchError> {
+    CString::new(value.clone().into_vec()).map_err(|_| LaunchError::Nul(value))
+}
+
+/// Runs `argv` under the supervisor with `env` as its environment.
+///
+/// # Errors
+///
+/// The program is not found, a filter cannot be built, or fork or seize
+/// fail. Once the command runs, its own failures are its exit status.
+pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, reporter: Reporter) -> Result<RunEnd, LaunchError> {
+    let path_var = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone());
+    let program = lookup(&argv[0], path_var.as_ref())?;
+    let emulate_nondumpable = !nix::unistd::geteuid().is_root();
+    let programs = seccomp::build(&trace_set(&policy), emulate_nondumpable)?;
+
+    let program_c = cstring(program.into_os_string())?;
+    let argv_c = argv.iter().cloned().map(cstring).collect::<Result<Vec<_>, _>>()?;
+    let env_c = env
+        .iter()
+        .map(|(k, v)| {
+            let mut entry = k.clone();
+            entry.push("=");
+            entry.push(v);
+            cstring(entry)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut argv_ptrs: Vec<*const libc::c_char> = argv_c.iter().map(|a| a.as_ptr()).collect();
+    argv_ptrs.push(std::ptr::null());
+    let mut env_ptrs: Vec<*const libc::c_char> = env_c.iter().map(|e| e.as_ptr()).collect();
+    env_ptrs.push(std::ptr::null());
+
+    install_signal_handlers()?;
+    let (gate_read, gate_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
+
+    // SAFETY: the supervisor is single-threaded here, and the child runs
+    // only `child_main`, which allocates nothing and calls only
+    // async-signal-safe functions before it execs or exits.
+    match unsafe { fork() }.map_err(sys("fork"))? {
+        ForkResult::Child => {
+            drop(gate_write);
+            child_main(&gate_read, &programs, &program_c, &argv_ptrs, &env_ptrs)
+        }
+        ForkResult::Parent { child } => {
+            drop(gate_read);
+            let options = Options::PTRACE_O_TRACESECCOMP
+                | Options::PTRACE_O_TRACEFORK
+                | Options::PTRACE_O_TRACEVFORK
+                | Options::PTRACE_O_TRACECLONE
+                | Options::PTRACE_O_TRACEEXEC
+                | Options::PTRACE_O_EXITKILL
+                | Options::PTRACE_O_TRACESYSGOOD;
+            if let Err(source) = ptrace::seize(child, options) {
+                let _ = signal::kill(child, Signal::SIGKILL);
+                return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
+            }
+            open_gate(gate_write).map_err(sys("write to the start pipe"))?;
+            let comm = argv[0].to_string_lossy().into_owned();
+            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, child, reporter);
+            Ok(supervisor.run())
+        }
+    }
+}
+
+fn open_gate(gate: OwnedFd) -> Result<(), Errno> {
+    nix::unistd::write(&gate, b"x").map(drop)
+}
+
+fn die(message: &[u8], code: i32) -> ! {
+    // SAFETY: write(2) and _exit(2) are async-signal-safe, and `message`
+    // is a valid buffer.
+    unsafe {
+        libc::write(2, message.as_ptr().cast(), message.len());
+        libc::_exit(code)
+    }
+}
+
+/// The child between fork and exec.
+fn child_main(
+    gate: &OwnedFd,
+    programs: &[seccompiler::BpfProgram],
+    program: &CString,
+    argv: &[*const libc::c_char],
+    envp: &[*const libc::c_char],
+) -> ! {
+    // Signals sydbox ignores would stay ignored across exec.
+    // SAFETY: resetting a disposition to the default runs no code.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    let mut byte = [0u8; 1];
+    // SAFETY: `byte` is valid for one byte of writes.
+    let got = unsafe { libc::read(gate.as_raw_fd(), byte.as_mut_ptr().cast(), 1) };
+    if got != 1 {
+        // The supervisor failed before seizing this process.
+        die(b"", 1);
+    }
+    if crate::sys::set_no_new_privs().is_err() {
+        die(b"sydbox: prctl(PR_SET_NO_NEW_PRIVS) failed\n", 1);
+    }
+    for filter in programs {
+        if crate::sys::seccomp_set_mode_filter(filter).is_err() {
+            die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", 1);
+        }
+    }
+    // SAFETY: `program`, `argv` and `envp` are NUL-terminated C strings
+    // and NULL-terminated pointer arrays that outlive the call.
+    unsafe { libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+    die(b"sydbox: execve of the command failed\n", 1)
+}
