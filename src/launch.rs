@@ -114,7 +114,8 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     let path_var = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone());
     let program = lookup(&argv[0], path_var.as_ref())?;
     let emulate_nondumpable = !nix::unistd::geteuid().is_root();
-    let programs = seccomp::build(&trace_set(&policy), emulate_nondumpable)?;
+    let traced = trace_set(&policy);
+    let programs = seccomp::build(&traced, emulate_nondumpable)?;
 
     let program_c = cstring(program.into_os_string())?;
     let argv_c = argv.iter().cloned().map(cstring).collect::<Result<Vec<_>, _>>()?;
@@ -158,7 +159,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
             }
             open_gate(gate_write).map_err(sys("write to the start pipe"))?;
             let comm = argv[0].to_string_lossy().into_owned();
-            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, child, reporter);
+            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, child, reporter, traced);
             Ok(supervisor.run())
         }
     }

@@ -90,7 +90,7 @@ run_env=(
   SYDBOX_SHARED_DIR="$stage/shared"
 )
 # Pass through the settings that change how tests run or report.
-for name in SYDBOX_TEST_STRICT RUST_BACKTRACE RUST_TEST_THREADS RUST_LOG; do
+for name in SYDBOX_TEST_STRICT SYDBOX_HELLO_SRC RUST_BACKTRACE RUST_TEST_THREADS RUST_LOG; do
   if [ -n "${!name:-}" ]; then
     run_env+=("$name=${!name}")
   fi

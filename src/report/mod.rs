@@ -160,14 +160,11 @@ pub enum ReportError {
 
 /// The console line: one readable line per violation.
 pub fn console_line(v: &Violation) -> String {
-    let mut line = format!(
-        "sydbox: Access Violation! {comm}[{pid}] {call} = -1 {errno}, rule {rule}",
-        comm = v.comm,
-        pid = v.pid,
-        call = v.call,
-        errno = errno_name(v.errno),
-        rule = v.rule,
-    );
+    let mut line = format!("sydbox: Access Violation! {}[{}] {}", v.comm, v.pid, v.call);
+    if !v.target.is_empty() && !v.call.contains(&format!("`{}'", v.target)) && !v.call.contains(&v.target) {
+        let _ = write!(line, " -> {}", v.target);
+    }
+    let _ = write!(line, " = -1 {}, rule {}", errno_name(v.errno), v.rule);
     if let Some(tip) = &v.tip {
         let _ = write!(line, "; to allow: {tip}");
     }

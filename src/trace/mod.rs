@@ -95,6 +95,8 @@ pub struct Supervisor {
     first_status: Option<i32>,
     own_pid: i32,
     own_pgrp: i32,
+    /// The categories the trace filter stops for.
+    traced: crate::seccomp::TraceSet,
 }
 
 fn regs_args(regs: &user_regs_struct) -> [u64; 6] {
@@ -129,7 +131,14 @@ fn literal_pattern(path: &[u8]) -> String {
 
 impl Supervisor {
     /// Creates the supervisor for a command already seized as `first`.
-    pub fn new(global: Global, sandbox: Sandbox, comm: String, first: Pid, reporter: Reporter) -> Supervisor {
+    pub fn new(
+        global: Global,
+        sandbox: Sandbox,
+        comm: String,
+        first: Pid,
+        reporter: Reporter,
+        traced: crate::seccomp::TraceSet,
+    ) -> Supervisor {
         let first = first.as_raw();
         let mut procs = HashMap::new();
         procs.insert(
@@ -149,6 +158,7 @@ impl Supervisor {
             first_status: None,
             own_pid: std::process::id() as i32,
             own_pgrp: nix::unistd::getpgrp().as_raw(),
+            traced,
         }
     }
 
@@ -815,6 +825,24 @@ impl Supervisor {
                 policy::apply(&mut self.global, &mut proc_.sandbox, &spanned.item, &origin, Context::Runtime)
             })
         };
+        if let Some(proc_) = self.procs.get(&call.tgid) {
+            let untraced = [
+                (proc_.sandbox.exec, self.traced.exec, "exec"),
+                (proc_.sandbox.read, self.traced.read, "read"),
+                (proc_.sandbox.write, self.traced.write, "write"),
+                (proc_.sandbox.network, self.traced.network, "network"),
+            ]
+            .into_iter()
+            .find(|(mode, traced, _)| *mode != Mode::Off && !traced);
+            if let Some((_, _, name)) = untraced {
+                // Limitation: the filter installed at start does not stop
+                // for this category; adding a filter at run time is to come.
+                let message = format!(
+                    "core/sandbox/{name} was enabled at run time but its calls are not traced; set it in the profile to enforce it"
+                );
+                self.reporter.message(policy::level::WARNING, &message);
+            }
+        }
         let errno = match result {
             Ok(Applied::Done | Applied::Answer(true)) => 0,
             Ok(Applied::Answer(false)) => libc::ENOENT,
@@ -954,7 +982,9 @@ impl FromBytesCompat for std::ffi::OsStr {
 /// Describes a call as sydbox-1's reports do (spec section 13).
 fn describe(call: &Call, arg: &PathArg, raw: &[u8], prefix: Option<String>) -> String {
     let raw = String::from_utf8_lossy(raw);
-    let mut parts: Vec<String> = (0..arg.path).map(|_| "?".to_string()).collect();
+    // `*at` calls print no placeholder for the dirfd itself.
+    let skipped = if arg.dirfd.is_some() { arg.path.saturating_sub(1) } else { arg.path };
+    let mut parts: Vec<String> = (0..skipped).map(|_| "?".to_string()).collect();
     parts.push(format!("`{raw}'"));
     if let Some(prefix) = prefix {
         parts.push(format!("prefix=`{prefix}'"));

@@ -1,0 +1,328 @@
+//! Black-box tests of the core sandbox: profiles, path and network
+//! checks, errnos, reports and exit statuses, through the `sydbox` binary
+//! and the raw-syscall helpers of tests/helpers.
+
+#[macro_use]
+mod common;
+
+use std::fs;
+use std::net::TcpListener;
+
+use common::{helper, shared_dir, Case};
+
+/// Denies writes everywhere except the case directory's `ok` subtree.
+fn write_box(case: &mut Case) -> String {
+    let ok = case.home_resolved().join("ok");
+    fs::create_dir_all(&ok).unwrap();
+    case.magic("core/sandbox/write:deny").magic(format!("whitelist/write+{}/***", ok.display()));
+    ok.display().to_string()
+}
+
+#[test]
+fn every_api1_conformance_profile_loads_unchanged() {
+    require_ptrace!();
+    let mut loaded = 0;
+    for dir in ["conformance", "conformance/v1.0.7", "conformance/v1.2.1"] {
+        for entry in fs::read_dir(shared_dir().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "syd-1") {
+                let mut case = Case::new();
+                case.config(&path);
+                case.run_program("/bin/true", [""; 0]).expect_success();
+                loaded += 1;
+            }
+        }
+    }
+    assert_eq!(loaded, 6, "expected the six API-1 profiles of shared/conformance");
+}
+
+#[test]
+fn api2_profiles_are_rejected_with_the_api_named() {
+    let mut case = Case::new();
+    case.config(shared_dir().join("conformance/sydbox-main-2021/paludis.syd-2"));
+    let out = case.run_program("/bin/true", [""; 0]);
+    out.expect_exit(1).expect_stderr_contains("magic API 2");
+}
+
+#[test]
+fn every_error_of_a_bad_profile_is_reported_and_nothing_runs() {
+    let case = Case::new();
+    let profile = case.path("bad.syd-1");
+    fs::write(&profile, "# fine\ncore/sandbox/write:deny\ncore/sandbox/wrte:deny\nwhitelist/read+relative\ncore/sandbox/read:maybe\n").unwrap();
+    let marker = case.path("ran");
+    let mut case = case;
+    case.config(&profile);
+    let out = case.run("marker", [&marker]);
+    out.expect_exit(1);
+    for needle in ["bad.syd-1:3: `core/sandbox/wrte:deny'", "bad.syd-1:4:", "bad.syd-1:5:", "did you mean `core/sandbox/write'", "3 error(s)"] {
+        out.expect_stderr_contains(needle);
+    }
+    assert!(!marker.exists(), "the command ran despite a bad profile");
+}
+
+#[test]
+fn a_missing_profile_and_a_bad_magic_exit_1() {
+    let mut case = Case::new();
+    case.config("/nonexistent/p.syd-1");
+    case.run_program("/bin/true", [""; 0]).expect_exit(1).expect_stderr_contains("cannot read profile `/nonexistent/p.syd-1'");
+    let mut case = Case::new();
+    case.magic("core/sandbox/write:sometimes");
+    case.run_program("/bin/true", [""; 0]).expect_exit(1).expect_stderr_contains("core/sandbox/write:sometimes");
+}
+
+#[test]
+fn write_denied_outside_the_whitelist_and_allowed_inside() {
+    require_ptrace!();
+    let mut case = Case::new();
+    let ok = write_box(&mut case);
+    let outside = case.path("outside");
+    case.must_violate();
+    let out = case.run("sysc", ["open", "--flags", "O_WRONLY|O_CREAT", outside.to_str().unwrap()]);
+    out.expect_errno(libc::EPERM).expect_stderr_contains("Access Violation!").expect_stderr_contains("to allow: whitelist/write+");
+    assert!(!outside.exists());
+
+    let mut case = Case::new();
+    let ok2 = write_box(&mut case);
+    let inside = format!("{ok2}/file");
+    case.run("sysc", ["open", "--flags", "O_WRONLY|O_CREAT", &inside]).expect_success();
+    assert!(fs::metadata(&inside).is_ok());
+    let _ = ok;
+}
+
+#[test]
+fn write_calls_of_every_family_are_checked() {
+    require_ptrace!();
+    let cases: &[&[&str]] = &[
+        &["creat", "F"],
+        &["mkdir", "D"],
+        &["mkdirat", "D"],
+        &["truncate", "E"],
+        &["chmod", "--mode", "600", "E"],
+        &["fchmodat", "--mode", "600", "E"],
+        &["fchmodat2", "--mode", "600", "E"],
+        &["unlink", "E"],
+        &["unlinkat", "E"],
+        &["rename", "E", "F"],
+        &["renameat2", "E", "F"],
+        &["link", "E", "F"],
+        &["symlink", "E", "F"],
+        &["utimensat", "E"],
+        &["open", "--flags", "O_WRONLY|O_TRUNC", "E"],
+        &["openat", "--flags", "O_RDONLY|O_TRUNC", "E"],
+        &["openat2", "--flags", "O_WRONLY", "E"],
+        &["openat", "--flags", "O_TMPFILE|O_RDWR", "--mode", "600", "."],
+        &["setxattr", "E", "user.x", "v"],
+    ];
+    for args in cases {
+        let mut case = Case::new();
+        write_box(&mut case);
+        fs::write(case.path("E"), b"data").unwrap();
+        case.must_violate();
+        let args: Vec<String> = args.iter().map(|a| match *a {
+            "E" | "F" | "D" => case.path(a).display().to_string(),
+            "." => case.dir().display().to_string(),
+            other => other.to_string(),
+        }).collect();
+        let out = case.run("sysc", &args);
+        out.expect_errno(libc::EPERM);
+        assert_eq!(fs::read(case.path("E")).unwrap(), b"data", "{args:?} changed the file");
+    }
+}
+
+#[test]
+fn read_only_opens_pass_when_only_write_is_sandboxed() {
+    require_ptrace!();
+    let mut case = Case::new();
+    write_box(&mut case);
+    fs::write(case.path("E"), b"data").unwrap();
+    case.run("sysc", ["open", "--flags", "O_RDONLY", case.path("E").to_str().unwrap()]).expect_success();
+}
+
+#[test]
+fn read_sandbox_denies_and_access_is_silent_eacces() {
+    require_ptrace!();
+    let mut case = Case::new();
+    fs::write(case.path("secret"), b"s").unwrap();
+    let secret = case.path("secret").display().to_string();
+    case.magic("core/sandbox/read:deny").magic("whitelist/read+/usr/***").magic("whitelist/read+/lib*/***").magic("whitelist/read+/etc/***").magic("whitelist/read+/proc/***").must_violate();
+    case.run("sysc", ["openat", "--flags", "O_RDONLY", &secret]).expect_errno(libc::EPERM);
+
+    let mut case = Case::new();
+    fs::write(case.path("secret"), b"s").unwrap();
+    let secret = case.path("secret").display().to_string();
+    case.magic("core/sandbox/read:deny").magic("whitelist/read+/usr/***").magic("whitelist/read+/lib*/***").magic("whitelist/read+/etc/***").magic("whitelist/read+/proc/***");
+    let out = case.run("sysc", ["faccessat2", &secret]);
+    out.expect_errno(libc::EACCES);
+    assert!(!out.stderr.contains("Access Violation"), "access(2) denials are silent: {}", out.stderr);
+}
+
+#[test]
+fn symlinks_and_dotdot_resolve_to_the_real_target() {
+    require_ptrace!();
+    let mut case = Case::new();
+    let ok = write_box(&mut case);
+    let outside = case.path("outside");
+    fs::create_dir(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, format!("{ok}/link")).unwrap();
+    case.must_violate();
+    // ok/link/../ok would be ok/ok textually; physically it is outside/../ok.
+    case.run("sysc", ["mkdir", &format!("{ok}/link/newdir")]).expect_errno(libc::EPERM);
+    assert!(!outside.join("newdir").exists());
+
+    let mut case = Case::new();
+    let ok = write_box(&mut case);
+    case.run("sysc", ["mkdir", &format!("{ok}/sub/../newdir")]).expect_errno(libc::ENOENT);
+    case.run("sysc", ["mkdir", &format!("{ok}/./newdir")]).expect_success();
+}
+
+#[test]
+fn relative_paths_use_the_callers_cwd_and_dirfd() {
+    require_ptrace!();
+    let mut case = Case::new();
+    let ok = write_box(&mut case);
+    case.run("sysc", ["mkdir", "--chdir", &ok, "rel"]).expect_success();
+    assert!(fs::metadata(format!("{ok}/rel")).is_ok());
+    case.run("sysc", ["mkdirat", "--dirfd", &ok, "viafd"]).expect_success();
+    let mut case = Case::new();
+    write_box(&mut case);
+    let dir = case.dir().display().to_string();
+    case.must_violate();
+    case.run("sysc", ["mkdirat", "--dirfd", &dir, "nope"]).expect_errno(libc::EPERM);
+}
+
+#[test]
+fn exec_sandbox_denies_with_eacces() {
+    require_ptrace!();
+    let mut case = Case::new();
+    case.magic("core/sandbox/exec:deny").magic(format!("whitelist/exec+{}", helper("execp").display())).must_violate();
+    case.run("execp", ["/bin/true"]).expect_errno(libc::EACCES);
+    let mut case = Case::new();
+    case.magic("core/sandbox/exec:deny").magic(format!("whitelist/exec+{}", helper("execp").display()));
+    let real_true = fs::canonicalize("/bin/true").unwrap();
+    case.magic(format!("whitelist/exec+{}", real_true.display()));
+    case.run("execp", ["/bin/true"]).expect_success();
+}
+
+#[test]
+fn connect_denied_with_econnrefused_and_the_listener_sees_nothing() {
+    require_ptrace!();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let mut case = Case::new();
+    case.magic("core/sandbox/network:deny").must_violate();
+    let out = case.run("netc", ["connect", "inet", "127.0.0.1", &port]);
+    out.expect_errno(libc::ECONNREFUSED).expect_stderr_contains(&format!("inet:127.0.0.1@{port}"));
+    assert!(listener.accept().is_err(), "the denied connect reached the listener");
+
+    let mut case = Case::new();
+    case.magic("core/sandbox/network:deny").magic(format!("whitelist/network/connect+LOOPBACK@{port}"));
+    case.run("netc", ["connect", "inet", "127.0.0.1", &port]).expect_success();
+    // An IPv4-mapped IPv6 destination matches as the IPv4 address it is.
+    let mut case = Case::new();
+    case.magic("core/sandbox/network:deny").must_violate();
+    case.run("netc", ["connect", "inet6", "::ffff:127.0.0.1", &port]).expect_errno(libc::ECONNREFUSED);
+}
+
+#[test]
+fn sendto_sendmsg_and_sendmmsg_are_checked() {
+    require_ptrace!();
+    let receiver = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = receiver.local_addr().unwrap().port().to_string();
+    for call in ["sendto", "sendmsg", "sendmmsg"] {
+        let mut case = Case::new();
+        case.magic("core/sandbox/network:deny").must_violate();
+        case.run("netc", [call, "inet", "127.0.0.1", &port, "--type", "dgram"]).expect_errno(libc::ECONNREFUSED);
+    }
+}
+
+#[test]
+fn bind_denied_with_eaddrnotavail_and_successful_bind_is_connectable() {
+    require_ptrace!();
+    let mut case = Case::new();
+    case.magic("core/sandbox/network:deny").must_violate();
+    case.run("netc", ["bind", "inet", "127.0.0.1", "0"]).expect_errno(libc::EADDRNOTAVAIL);
+
+    let mut case = Case::new();
+    case.magic("core/sandbox/network:deny").magic("whitelist/network/bind+LOOPBACK@0");
+    case.run("netc", ["bind", "inet", "127.0.0.1", "0", "--then-connect", "127.0.0.1", "bound"]).expect_success();
+}
+
+#[test]
+fn exit_status_follows_the_command() {
+    require_ptrace!();
+    let case = Case::new();
+    case.run("exitwith", ["7"]).expect_exit(7);
+    case.run("exitwith", ["--signal", "15"]).expect_exit(128 + 15);
+    case.run("exitwith", ["--fork", "3", "9"]).expect_exit(0);
+    case.run("exitwith", ["--threads", "8"]).expect_exit(0);
+    let mut case = Case::new();
+    write_box(&mut case);
+    case.magic("core/violation/exit_code:42");
+    let target = case.path("x").display().to_string();
+    case.run("sysc", ["mkdir", &target]).expect_exit(42);
+}
+
+#[test]
+fn violation_decision_kill_kills_the_offender() {
+    require_ptrace!();
+    let mut case = Case::new();
+    write_box(&mut case);
+    case.magic("core/violation/decision:kill");
+    let target = case.path("x").display().to_string();
+    case.run("sysc", ["mkdir", &target]).expect_exit(128 + libc::SIGKILL);
+}
+
+#[test]
+fn log_file_gets_the_text_block_or_json_lines() {
+    require_ptrace!();
+    for (format, needle) in [("text", "-- Access Violation! --"), ("json", "\"event\":\"access_violation\"")] {
+        let mut case = Case::new();
+        write_box(&mut case);
+        let log = case.path("log");
+        case.magic(format!("log/file:{}", log.display())).magic(format!("log/format:{format}"));
+        let target = case.path("x").display().to_string();
+        case.run("sysc", ["mkdir", &target]).expect_errno(libc::EPERM);
+        let text = fs::read_to_string(&log).unwrap();
+        assert!(text.contains(needle), "{format} log lacks {needle}: {text}");
+        assert!(text.contains("core/sandbox/write:deny"), "{text}");
+    }
+}
+
+#[test]
+fn magic_stat_answers_through_newfstatat_and_statx() {
+    require_ptrace!();
+    let case = Case::new();
+    for via in ["stat", "lstat", "newfstatat", "statx"] {
+        case.run("magicstat", ["--via", via, "/dev/sydbox"]).expect_success().expect_stdout("mode=020666 rdev=1:3\n");
+        case.run("magicstat", ["--via", via, "/dev/sydbox/1"]).expect_success();
+        case.run("magicstat", ["--via", via, "/dev/sydbox/core/sandbox/read?"]).expect_errno(libc::ENOENT);
+        case.run("magicstat", ["--via", via, "/dev/sydbox/core/sandbox/bogus:1"]).expect_errno(libc::EINVAL);
+    }
+    let mut case = Case::new();
+    case.magic("core/trace/magic_lock:on");
+    case.run("magicstat", ["/dev/sydbox"]).expect_errno(libc::ENOENT);
+}
+
+#[test]
+fn a_shell_changes_its_own_policy_through_dev_sydbox() {
+    require_ptrace!();
+    // Write sandboxing is on from the start: a category first enabled at
+    // run time is not yet in the trace filter (docs/compat.md).
+    let mut case = Case::new();
+    case.magic("core/sandbox/write:deny");
+    let dir = case.home_resolved().display().to_string();
+    let script = format!(
+        "test -e /dev/sydbox || exit 10; \
+         test -e /dev/sydbox/core/sandbox/write:off || exit 11; \
+         mkdir {dir}/off || exit 18; \
+         test -e /dev/sydbox/core/sandbox/write:deny || exit 11; \
+         test -e '/dev/sydbox/core/sandbox/write?' || exit 12; \
+         mkdir {dir}/a 2>/dev/null && exit 13; \
+         test -e '/dev/sydbox/whitelist/write+{dir}/***' || exit 14; \
+         mkdir {dir}/b || exit 15; \
+         test -e /dev/sydbox/core/trace/magic_lock:on || exit 16; \
+         test -e /dev/sydbox && exit 17; exit 0"
+    );
+    case.run_program("/bin/sh", ["-c", &script]).expect_exit(0);
+}
