@@ -52,7 +52,6 @@ fn command() -> Command {
                 .value_name("COMMAND")
                 .num_args(1..)
                 .trailing_var_arg(true)
-                .allow_hyphen_values(true)
                 .value_parser(clap::value_parser!(OsString))
                 .help("The command and its arguments; it starts at the first argument that is not an option"),
         )
