@@ -1,9 +1,5 @@
 //! Address patterns: parsing, alias expansion, matching and sockaddr
 //! decoding.
-//!
-//! Tests marked `#[ignore = "needs wildmatch"]` match unix patterns and so
-//! call `wildmatch`; run them with `cargo test --test addr -- --ignored`
-//! once it is implemented.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use std::ops::RangeInclusive;
@@ -546,7 +542,6 @@ fn unix_patterns_ignore_other_kinds() {
 // Matching of unix patterns: these call wildmatch.
 
 #[test]
-#[ignore = "needs wildmatch"]
 fn unix_matching_paths() {
     let cases: &[(&str, NoWildcard, &[u8], bool)] = &[
         ("unix:/run/nscd/socket", NoWildcard::Literal, b"/run/nscd/socket", true),
@@ -587,7 +582,6 @@ fn unix_matching_paths() {
 }
 
 #[test]
-#[ignore = "needs wildmatch"]
 fn unix_matching_case_insensitive() {
     let pattern = parse_one("unix:/run/dbus/*");
     let target = SockTarget::Unix(b"/RUN/DBUS/System_Bus_Socket".to_vec());
@@ -600,7 +594,6 @@ fn unix_matching_case_insensitive() {
 }
 
 #[test]
-#[ignore = "needs wildmatch"]
 fn abstract_matching_skype_example() {
     let pattern = parse_one("unix-abstract:/tmp/.X11-unix/**");
     assert!(pattern.matches(&SockTarget::UnixAbstract(b"/tmp/.X11-unix/X0".to_vec()), true));
@@ -609,7 +602,6 @@ fn abstract_matching_skype_example() {
 }
 
 #[test]
-#[ignore = "needs wildmatch"]
 fn abstract_matching_embedded_nul() {
     let name = SockTarget::UnixAbstract(b"/tmp/foo\0bar".to_vec());
     assert!(!parse_one("unix-abstract:/tmp/foo").matches(&name, true));

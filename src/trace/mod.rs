@@ -444,16 +444,14 @@ impl Supervisor {
             }
             Handling::Access { path, mode } => self.access(&call, &path, args[mode as usize]),
             Handling::Write(paths) => self.write(&call, paths),
-            Handling::Read(path) => match self.check(&call, &path, Category::Read, 0) {
-                Ok(()) => Outcome::Allow,
-                // listxattr is a "safe" call: a denial is silent ENOTSUP.
-                Err(Denied { reported: false, .. }) | Err(Denied { errno: libc::EPERM, .. })
-                    if !self.global.raise_safe =>
-                {
-                    Outcome::Deny(libc::ENOTSUP)
+            Handling::Read(path) => {
+                // listxattr is a "safe" call: a denial is ENOTSUP.
+                let follow = follow_of(&path, &args);
+                match self.check_with(&call, &path, Category::Read, follow, 0, libc::ENOTSUP, true) {
+                    Ok(()) => Outcome::Allow,
+                    Err(denied) => Outcome::Deny(denied.errno),
                 }
-                Err(denied) => Outcome::Deny(denied.errno),
-            },
+            }
             Handling::Exec(path) => self.exec(&call, &path),
             Handling::Net(kind) => self.net(&call, kind),
             Handling::Allow => Outcome::Allow,
@@ -535,9 +533,13 @@ impl Supervisor {
     /// Checks one path argument for one category; on denial decides the
     /// errno and reports the violation.
     fn check(&mut self, call: &Call, arg: &PathArg, category: Category, in_root_flags: u64) -> Result<(), Denied> {
-        self.check_with(call, arg, category, follow_of(arg, &call.args), in_root_flags, libc::EPERM)
+        self.check_with(call, arg, category, follow_of(arg, &call.args), in_root_flags, libc::EPERM, false)
     }
 
+    /// Checks one path argument. `silent` marks sydbox-1's "safe" calls
+    /// (`access`, `listxattr`), whose denials are reported only with
+    /// `core/violation/raise_safe:true`.
+    #[allow(clippy::too_many_arguments)]
     fn check_with(
         &mut self,
         call: &Call,
@@ -546,6 +548,7 @@ impl Supervisor {
         follow: bool,
         resolve_flags: u64,
         deny_errno: i32,
+        silent: bool,
     ) -> Result<(), Denied> {
         let Some(sandbox) = self.sandbox(call.tgid) else { return Err(Denied::silent(libc::EPERM)) };
         if sandbox.mode(category) == Mode::Off {
@@ -560,7 +563,7 @@ impl Supervisor {
                 if self.global.raise_fail {
                     let verdict = Rule::Builtin("core/violation/raise_fail:true".into());
                     self.report(call, Some(category), Vec::new(), format!("{}()", call.name), errno, verdict, None);
-                    return Err(Denied { errno, reported: true });
+                    return Err(Denied { errno });
                 }
                 return Err(Denied::silent(errno));
             }
@@ -579,11 +582,11 @@ impl Supervisor {
         }
         let description = describe(call, arg, &raw, self.describe_prefix(call, arg));
         let tip = Some(policy::tip_for_path(category, &resolved.path));
-        if self.global.path_filtered(category, &resolved.path) {
+        if (silent && !self.global.raise_safe) || self.global.path_filtered(category, &resolved.path) {
             return Err(Denied::silent(deny_errno));
         }
         self.report(call, Some(category), resolved.path, description, deny_errno, verdict.rule, tip);
-        Err(Denied { errno: deny_errno, reported: true })
+        Err(Denied { errno: deny_errno })
     }
 
     fn describe_prefix(&self, call: &Call, arg: &PathArg) -> Option<String> {
@@ -613,13 +616,13 @@ impl Supervisor {
         }
         let follow = flags & libc::O_NOFOLLOW == 0 && !excl;
         if writes {
-            if let Err(denied) = self.check_with(call, &arg, Category::Write, follow, resolve_flags, libc::EPERM) {
+            if let Err(denied) = self.check_with(call, &arg, Category::Write, follow, resolve_flags, libc::EPERM, false) {
                 return Outcome::Deny(denied.errno);
             }
         }
         if reads {
             arg.check = FileCheck::None;
-            if let Err(denied) = self.check_with(call, &arg, Category::Read, follow, resolve_flags, libc::EPERM) {
+            if let Err(denied) = self.check_with(call, &arg, Category::Read, follow, resolve_flags, libc::EPERM, false) {
                 return Outcome::Deny(denied.errno);
             }
         }
@@ -628,27 +631,14 @@ impl Supervisor {
 
     fn access(&mut self, call: &Call, arg: &PathArg, mode: u64) -> Outcome {
         let follow = follow_of(arg, &call.args);
-        let raise = self.global.raise_safe;
-        let mut categories = Vec::new();
+        // Write is checked first, then read for every mode (spec 5.5).
+        let mut categories = Vec::with_capacity(2);
         if mode & libc::W_OK as u64 != 0 {
             categories.push(Category::Write);
         }
         categories.push(Category::Read);
         for category in categories {
-            // access(2) is a "safe" call: denied silently with EACCES
-            // unless raise_safe asks for reports.
-            let saved = self.global.clone();
-            if !raise {
-                self.global.filter_read.push(policy::PathRule {
-                    pattern: "/**".into(),
-                    action: policy::Action::Deny,
-                    origin: Origin::Builtin("raise_safe"),
-                });
-                self.global.filter_write = self.global.filter_read.clone();
-            }
-            let result = self.check_with(call, arg, category, follow, 0, libc::EACCES);
-            self.global = saved;
-            if let Err(denied) = result {
+            if let Err(denied) = self.check_with(call, arg, category, follow, 0, libc::EACCES, true) {
                 return Outcome::Deny(denied.errno);
             }
         }
@@ -689,7 +679,7 @@ impl Supervisor {
             return Outcome::Deny(libc::EACCES);
         }
         let follow = flags & libc::AT_SYMLINK_NOFOLLOW as u64 == 0;
-        match self.check_with(call, arg, Category::Exec, follow, 0, libc::EACCES) {
+        match self.check_with(call, arg, Category::Exec, follow, 0, libc::EACCES, false) {
             Ok(()) => Outcome::Allow,
             Err(denied) => Outcome::Deny(denied.errno),
         }
@@ -920,16 +910,15 @@ struct Call {
     args: [u64; 6],
 }
 
-/// A denial: its errno and whether it was reported.
+/// A denial and its errno; any report was made where it was decided.
 #[derive(Debug, Clone, Copy)]
 struct Denied {
     errno: i32,
-    reported: bool,
 }
 
 impl Denied {
     fn silent(errno: i32) -> Denied {
-        Denied { errno, reported: false }
+        Denied { errno }
     }
 }
 
