@@ -326,3 +326,17 @@ fn a_shell_changes_its_own_policy_through_dev_sydbox() {
     );
     case.run_program("/bin/sh", ["-c", &script]).expect_exit(0);
 }
+
+#[test]
+fn violation_decision_killall_ends_every_process() {
+    require_ptrace!();
+    let mut case = Case::new();
+    write_box(&mut case);
+    case.magic("core/violation/decision:killall");
+    let target = case.path("x").display().to_string();
+    let script = format!("sleep 30 & sleep 30 & mkdir {target}; wait; exit 3");
+    let started = std::time::Instant::now();
+    let out = case.run_program("/bin/sh", ["-c", &script]);
+    out.expect_exit(128 + libc::SIGKILL);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sleeping children outlived killall");
+}
