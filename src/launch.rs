@@ -117,6 +117,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     let traced = trace_set(&policy);
     let programs = seccomp::build(&traced, emulate_nondumpable)?;
 
+    let exec_failed = format!("sydbox: can't exec `{}': execve failed with errno ", program.display()).into_bytes();
     let program_c = cstring(program.into_os_string())?;
     let argv_c = argv.iter().cloned().map(cstring).collect::<Result<Vec<_>, _>>()?;
     let env_c = env
@@ -142,7 +143,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     match unsafe { fork() }.map_err(sys("fork"))? {
         ForkResult::Child => {
             drop(gate_write);
-            child_main(&gate_read, &programs, &program_c, &argv_ptrs, &env_ptrs)
+            child_main(&gate_read, &programs, &program_c, &argv_ptrs, &env_ptrs, &exec_failed)
         }
         ForkResult::Parent { child } => {
             drop(gate_read);
@@ -185,6 +186,7 @@ fn child_main(
     program: &CString,
     argv: &[*const libc::c_char],
     envp: &[*const libc::c_char],
+    exec_failed: &[u8],
 ) -> ! {
     // Signals sydbox ignores would stay ignored across exec.
     // SAFETY: resetting a disposition to the default runs no code.
@@ -207,5 +209,20 @@ fn child_main(
     // SAFETY: `program`, `argv` and `envp` are NUL-terminated C strings
     // and NULL-terminated pointer arrays that outlive the call.
     unsafe { libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
-    die(b"sydbox: execve of the command failed\n", 1)
+    let errno = Errno::last_raw();
+    // Format the errno by hand: nothing may allocate here.
+    let mut digits = [b'\n'; 12];
+    let mut at = digits.len() - 1;
+    let mut value = errno.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    // SAFETY: write(2) is async-signal-safe and both buffers are valid.
+    unsafe { libc::write(2, exec_failed.as_ptr().cast(), exec_failed.len()) };
+    die(&digits[at..], 1)
 }

@@ -340,3 +340,23 @@ fn violation_decision_killall_ends_every_process() {
     out.expect_exit(128 + libc::SIGKILL);
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sleeping children outlived killall");
 }
+
+#[test]
+fn a_chrooted_process_is_checked_by_host_path() {
+    require_ptrace!();
+    let mut case = Case::new();
+    write_box(&mut case);
+    // Inside the jail the path reads /ok/evil, and /ok/*** looks like the
+    // whitelisted tree; on the host it is CASE/jail/ok/evil, outside it.
+    let jail = case.home_resolved().join("jail");
+    let ok_name = case.home_resolved().join("ok");
+    fs::create_dir_all(jail.join(ok_name.strip_prefix("/").unwrap())).unwrap();
+    let inner = format!("{}/evil", ok_name.display());
+    let script = format!(
+        "import os\ntry:\n    os.chroot('{jail}')\nexcept PermissionError:\n    raise SystemExit(0)\nopen('{inner}', 'w').write('x')",
+        jail = jail.display()
+    );
+    let out = case.run_program("/usr/bin/python3", ["-c", &script]);
+    let host_file = jail.join(inner.trim_start_matches('/'));
+    assert!(!host_file.exists(), "a chrooted write escaped the whitelist: {}", out.details());
+}

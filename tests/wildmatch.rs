@@ -2,10 +2,14 @@
 
 use sydbox::policy::wildmatch::wildmatch;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/conformance/wildtest.txt"
-);
+/// The conformance vectors: under `SYDBOX_SHARED_DIR` when it is set (the
+/// unprivileged CI run), else in the shared folder beside the checkout.
+fn vectors_path() -> std::path::PathBuf {
+    let shared = std::env::var_os("SYDBOX_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared").into());
+    shared.join("conformance/wildtest.txt")
+}
 
 /// One line of wildtest.txt.
 struct Vector {
@@ -46,8 +50,9 @@ fn split_fields(line: &[u8]) -> Result<Vec<&[u8]>, String> {
 
 /// Reads every vector, skipping blank lines and `#` comments.
 fn read_vectors() -> Vec<Vector> {
+    let source = vectors_path().display().to_string();
     let bytes =
-        std::fs::read(VECTORS).unwrap_or_else(|err| panic!("failed to read {VECTORS}: {err}"));
+        std::fs::read(vectors_path()).unwrap_or_else(|err| panic!("failed to read {source}: {err}"));
     let mut vectors = Vec::new();
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_number = index + 1;
@@ -56,10 +61,10 @@ fn read_vectors() -> Vec<Vector> {
         }
 
         let fields =
-            split_fields(line).unwrap_or_else(|err| panic!("{VECTORS}:{line_number}: {err}"));
+            split_fields(line).unwrap_or_else(|err| panic!("{source}:{line_number}: {err}"));
         let [expected, _fnmatch_same, text, pattern] = fields[..] else {
             panic!(
-                "{VECTORS}:{line_number}: expected 4 fields, found {}",
+                "{source}:{line_number}: expected 4 fields, found {}",
                 fields.len()
             );
         };
@@ -67,7 +72,7 @@ fn read_vectors() -> Vec<Vector> {
             b"1" => true,
             b"0" => false,
             other => panic!(
-                "{VECTORS}:{line_number}: invalid MATCH column {:?}",
+                "{source}:{line_number}: invalid MATCH column {:?}",
                 String::from_utf8_lossy(other)
             ),
         };
@@ -84,7 +89,7 @@ fn read_vectors() -> Vec<Vector> {
 #[test]
 fn wildtest_vectors_pass() {
     let vectors = read_vectors();
-    assert_eq!(vectors.len(), 144, "vector count read from {VECTORS}");
+    assert_eq!(vectors.len(), 144, "vector count read from {}", vectors_path().display());
     assert_eq!(
         vectors.iter().filter(|v| v.expected).count(),
         88,

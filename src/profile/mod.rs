@@ -53,8 +53,8 @@ pub struct Command {
 /// Why a magic command was rejected, with sydbox-1's error names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MagicError {
-    #[error("invalid key `{0}'")]
-    InvalidKey(String),
+    #[error("invalid key `{key}'{hint}")]
+    InvalidKey { key: String, hint: String },
     #[error("invalid type: `{key}' does not take `{op}'")]
     InvalidType { key: &'static str, op: char },
     #[error("invalid value: {0}")]
@@ -75,7 +75,7 @@ impl MagicError {
     /// The errno a runtime magic `stat` fails with (spec section 4.2).
     pub fn errno(&self) -> i32 {
         match self {
-            MagicError::InvalidKey(_)
+            MagicError::InvalidKey { .. }
             | MagicError::InvalidType { .. }
             | MagicError::InvalidValue(_)
             | MagicError::InvalidQuery(_)
@@ -137,8 +137,8 @@ impl InvalidKeyHint {
     fn error(name: &str) -> MagicError {
         let close = Key::ALL.iter().map(|key| key.name()).find(|known| edit_distance(known, name) <= 2);
         match close {
-            Some(known) => MagicError::InvalidKey(format!("{name}' (did you mean `{known}'?)")),
-            None => MagicError::InvalidKey(name.to_string()),
+            Some(known) => MagicError::InvalidKey { key: name.to_string(), hint: format!(" (did you mean `{known}'?)") },
+            None => MagicError::InvalidKey { key: name.to_string(), hint: String::new() },
         }
     }
 }
@@ -336,8 +336,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_keys_and_operations() {
-        assert!(matches!(parse_command("core/sandbox/wrte:deny"), Err(MagicError::InvalidKey(k)) if k.contains("did you mean")));
-        assert!(matches!(parse_command("nonsense"), Err(MagicError::InvalidOperation(_) | MagicError::InvalidKey(_))));
+        assert!(matches!(parse_command("core/sandbox/wrte:deny"), Err(MagicError::InvalidKey { hint, .. }) if hint.contains("did you mean")));
+        assert!(matches!(parse_command("nonsense"), Err(MagicError::InvalidOperation(_) | MagicError::InvalidKey { .. })));
         assert!(matches!(parse_command("whitelist/read:/x"), Err(MagicError::InvalidType { .. })));
         assert!(matches!(parse_command("core/sandbox/read+x"), Err(MagicError::InvalidType { .. })));
         assert!(matches!(parse_command("log/level?"), Err(MagicError::InvalidQuery(_))));

@@ -501,6 +501,15 @@ impl Supervisor {
             }
         };
         let mut view = self.view(call.tid, call.tgid);
+        // A chrooted tracee's paths are matched as host paths, so a root
+        // process cannot chroot into a tree whose inner names the profile
+        // whitelists (var/tmp, tmp) and write there.
+        let host_root = if view.root_prefix.is_empty() {
+            Vec::new()
+        } else {
+            let root = read_link(&format!("/proc/{}/root", call.tid))?;
+            if root == b"/" { Vec::new() } else { root }
+        };
         let mode = resolve::Mode { may_miss: arg.may_miss, follow };
         let (raw, resolved) = match raw {
             // A NULL path names the directory descriptor (futimesat,
@@ -527,7 +536,14 @@ impl Supervisor {
                 }
             }
         };
-        Ok((raw, resolved))
+        if host_root.is_empty() {
+            return Ok((raw, resolved));
+        }
+        let mut path = host_root;
+        if resolved.path != b"/" {
+            path.extend_from_slice(&resolved.path);
+        }
+        Ok((raw, Resolved { path, kind: resolved.kind }))
     }
 
     /// Checks one path argument for one category; on denial decides the
@@ -746,7 +762,7 @@ impl Supervisor {
             let verdict = sandbox.check_addr(category, &target, &self.global, &self.auto_connect);
             if !verdict.allow {
                 let errno = if matches!(target, SockTarget::Other(_)) { libc::EAFNOSUPPORT } else { errno };
-                let description = format!("{}(-1, {target})", call.name);
+                let description = format!("{}({}, {target})", call.name, call.args[0] as i32);
                 let tip = Some(policy::tip_for_addr(category, &target));
                 let filtered = !matches!(target, SockTarget::Other(_)) && self.global.addr_filtered(&target);
                 if !filtered {
