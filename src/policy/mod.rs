@@ -827,3 +827,85 @@ pub fn tip_for_addr(category: Category, target: &SockTarget) -> String {
         _ => format!("whitelist/{}+{target}", category.list_name()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::parse_command;
+
+    fn policy(lines: &[&str]) -> Policy {
+        let commands: Vec<Spanned<Command>> = lines
+            .iter()
+            .enumerate()
+            .map(|(index, line)| Spanned { origin: Origin::CommandLine { index: index + 1 }, item: parse_command(line).unwrap() })
+            .collect();
+        Policy::compile(&commands).unwrap()
+    }
+
+    #[test]
+    fn path_decisions_follow_the_last_matching_entry() {
+        // (profile lines, category, path, allowed)
+        let table: &[(&[&str], Category, &str, bool)] = &[
+            (&["core/sandbox/write:off"], Category::Write, "/etc/passwd", true),
+            (&["core/sandbox/write:deny"], Category::Write, "/etc/passwd", false),
+            (&["core/sandbox/write:deny", "whitelist/write+/tmp/***"], Category::Write, "/tmp", true),
+            (&["core/sandbox/write:deny", "whitelist/write+/tmp/***"], Category::Write, "/tmp/a/b", true),
+            (&["core/sandbox/write:deny", "whitelist/write+/tmp/***"], Category::Write, "/tmpx", false),
+            (&["core/sandbox/write:deny", "whitelist/write+/tmp/***", "blacklist/write+/tmp/secret"], Category::Write, "/tmp/secret", false),
+            (&["core/sandbox/write:deny", "blacklist/write+/tmp/secret", "whitelist/write+/tmp/***"], Category::Write, "/tmp/secret", true),
+            (&["core/sandbox/read:allow", "blacklist/read+/home/*/.ssh/***"], Category::Read, "/home/u/.ssh/id", false),
+            (&["core/sandbox/read:allow", "blacklist/read+/home/*/.ssh/***"], Category::Read, "/home/u/.bashrc", true),
+            (&["core/sandbox/exec:allow", "blacklist/exec+/usr/bin/curl"], Category::Exec, "/usr/bin/curl", false),
+            (&["core/match/no_wildcard:prefix", "core/sandbox/write:deny", "whitelist/write+/var/tmp"], Category::Write, "/var/tmp/x", true),
+            (&["core/sandbox/write:deny", "whitelist/write+/var/tmp"], Category::Write, "/var/tmp/x", false),
+            (&["core/match/case_sensitive:false", "core/sandbox/write:deny", "whitelist/write+/tmp/***"], Category::Write, "/TMP/A", true),
+            (&["core/sandbox/write:deny", "whitelist/write+/tmp/***", "whitelist/write-/tmp/***"], Category::Write, "/tmp/a", false),
+        ];
+        for (lines, category, path, allowed) in table {
+            let policy = policy(lines);
+            let verdict = policy.sandbox.check_path(*category, path.as_bytes(), &policy.global, &[]);
+            assert_eq!(verdict.allow, *allowed, "{lines:?} {category} {path}: {verdict:?}");
+        }
+    }
+
+    #[test]
+    fn own_proc_directories_are_allowed_in_deny_mode() {
+        let policy = policy(&["core/sandbox/write:deny"]);
+        let check = |path: &str| policy.sandbox.check_path(Category::Write, path.as_bytes(), &policy.global, &[42]).allow;
+        assert!(check("/proc/42/fd/1"));
+        assert!(check("/proc/42"));
+        assert!(!check("/proc/43/fd/1"));
+        assert!(!check("/proc/420"));
+    }
+
+    #[test]
+    fn address_decisions_use_the_list_then_successful_binds() {
+        let policy = policy(&["core/sandbox/network:deny", "whitelist/network/connect+LOOPBACK@80"]);
+        let target = |port| SockTarget::Inet(std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, port));
+        assert!(policy.sandbox.check_addr(Category::Connect, &target(80), &policy.global, &[]).allow);
+        assert!(!policy.sandbox.check_addr(Category::Connect, &target(81), &policy.global, &[]).allow);
+        let auto = AddrRule {
+            text: "inet:127.0.0.1@81".into(),
+            pattern: addr::parse("inet:127.0.0.1@81", NoWildcard::Literal, &|_| None).unwrap().remove(0).1,
+            action: Action::Allow,
+            origin: Origin::Builtin("core/whitelist/successful_bind"),
+        };
+        assert!(policy.sandbox.check_addr(Category::Connect, &target(81), &policy.global, &[auto]).allow);
+        let other = SockTarget::Other(libc::AF_NETLINK as u16);
+        assert!(policy.sandbox.check_addr(Category::Connect, &other, &policy.global, &[]).allow);
+        let strict = self::tests::policy(&["core/sandbox/network:deny", "core/whitelist/unsupported_socket_families:false"]);
+        assert!(!strict.sandbox.check_addr(Category::Connect, &other, &strict.global, &[]).allow);
+    }
+
+    #[test]
+    fn values_parse_like_sydbox1() {
+        assert_eq!(parse_int("0x1ff").unwrap(), 511);
+        assert_eq!(parse_int("0777").unwrap(), 511);
+        assert_eq!(parse_int("-1").unwrap(), -1);
+        assert!(parse_int("12a").is_err());
+        let policy = policy(&["core/sandbox/write:2", "core/violation/decision:1", "core/trace/magic_lock:exec"]);
+        assert_eq!(policy.sandbox.write, Mode::Deny);
+        assert_eq!(policy.global.violation_decision, ViolationDecision::Kill);
+        assert_eq!(policy.sandbox.lock, LockState::Exec);
+    }
+}
