@@ -307,24 +307,29 @@ fn magic_stat_answers_through_newfstatat_and_statx() {
 #[test]
 fn a_shell_changes_its_own_policy_through_dev_sydbox() {
     require_ptrace!();
-    // Write sandboxing is on from the start: a category first enabled at
-    // run time is not yet in the trace filter (docs/compat.md).
-    let mut case = Case::new();
-    case.magic("core/sandbox/write:deny");
+    // Write sandboxing starts off: enabling it at run time adds a filter to
+    // the shell, which its later children inherit.
+    let case = Case::new();
     let dir = case.home_resolved().display().to_string();
     let script = format!(
         "test -e /dev/sydbox || exit 10; \
-         test -e /dev/sydbox/core/sandbox/write:off || exit 11; \
-         mkdir {dir}/off || exit 18; \
-         test -e /dev/sydbox/core/sandbox/write:deny || exit 11; \
-         test -e '/dev/sydbox/core/sandbox/write?' || exit 12; \
-         mkdir {dir}/a 2>/dev/null && exit 13; \
-         test -e '/dev/sydbox/whitelist/write+{dir}/***' || exit 14; \
-         mkdir {dir}/b || exit 15; \
-         test -e /dev/sydbox/core/trace/magic_lock:on || exit 16; \
-         test -e /dev/sydbox && exit 17; exit 0"
+         mkdir {dir}/before || exit 11; \
+         test -e '/dev/sydbox/core/sandbox/write?' && exit 12; \
+         test -e /dev/sydbox/core/sandbox/write:deny || exit 13; \
+         test -e '/dev/sydbox/core/sandbox/write?' || exit 14; \
+         mkdir {dir}/a 2>/dev/null && exit 15; \
+         sh -c 'mkdir {dir}/child' 2>/dev/null && exit 16; \
+         test -e '/dev/sydbox/whitelist/write+{dir}/***' || exit 17; \
+         mkdir {dir}/b || exit 18; \
+         test -e /dev/sydbox/core/sandbox/write:off || exit 19; \
+         test -e /dev/sydbox/core/trace/magic_lock:on || exit 20; \
+         test -e /dev/sydbox && exit 21; exit 0"
     );
-    case.run_program("/bin/sh", ["-c", &script]).expect_exit(0);
+    let out = case.run_program("/bin/sh", ["-c", &script]);
+    out.expect_exit(0);
+    assert!(!case.path("a").exists(), "the write enabled at run time was not enforced");
+    assert!(!case.path("child").exists(), "a child escaped the filter added at run time");
+    assert!(case.path("b").exists());
 }
 
 #[test]

@@ -26,6 +26,41 @@ pub struct TraceSet {
     pub magic: bool,
 }
 
+impl TraceSet {
+    /// The categories in either set.
+    pub fn union(&self, other: &TraceSet) -> TraceSet {
+        TraceSet {
+            exec: self.exec || other.exec,
+            read: self.read || other.read,
+            write: self.write || other.write,
+            network: self.network || other.network,
+            magic: self.magic || other.magic,
+        }
+    }
+
+    /// The categories of this set that `other` lacks.
+    pub fn minus(&self, other: &TraceSet) -> TraceSet {
+        TraceSet {
+            exec: self.exec && !other.exec,
+            read: self.read && !other.read,
+            write: self.write && !other.write,
+            network: self.network && !other.network,
+            magic: self.magic && !other.magic,
+        }
+    }
+
+    /// Reports whether no category is in the set.
+    pub fn is_empty(&self) -> bool {
+        *self == TraceSet::default()
+    }
+}
+
+/// Builds the trace filter alone, as runtime magic adds it to a process
+/// whose filters do not yet stop for a newly enabled category.
+pub fn trace_program(set: &TraceSet) -> Result<BpfProgram, SeccompError> {
+    compile("trace", trace_rules(set), SeccompAction::Allow, SeccompAction::Trace(0))
+}
+
 /// Why a filter could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SeccompError {

@@ -48,6 +48,9 @@ struct Proc {
     ignored: bool,
     /// Whether its root is the supervisor's, cached per exec.
     same_root: Option<bool>,
+    /// The categories its seccomp filters stop for; children inherit
+    /// them with the filters.
+    traced: crate::seccomp::TraceSet,
 }
 
 /// Work left for the exit stop of a call.
@@ -55,6 +58,9 @@ struct Proc {
 enum AtExit {
     /// A bind that was allowed: on success its address becomes connectable.
     Bind { fd: i32, target: SockTarget },
+    /// A magic call rewritten into seccomp(2) to add a filter: restore the
+    /// registers and return `result` from the magic call.
+    Filter { saved: Box<user_regs_struct>, result: i64, added: crate::seccomp::TraceSet },
 }
 
 /// What to do with a trapped call.
@@ -67,6 +73,9 @@ enum Outcome {
     Return(i64),
     /// Run the call and stop again at its exit.
     AtExit(AtExit),
+    /// Replace the call with seccomp(2) installing this filter, then
+    /// return `result` as the original call's value.
+    AddFilter { program: seccompiler::BpfProgram, result: i64, added: crate::seccomp::TraceSet },
 }
 
 /// How the run ended.
@@ -95,8 +104,6 @@ pub struct Supervisor {
     first_status: Option<i32>,
     own_pid: i32,
     own_pgrp: i32,
-    /// The categories the trace filter stops for.
-    traced: crate::seccomp::TraceSet,
 }
 
 fn regs_args(regs: &user_regs_struct) -> [u64; 6] {
@@ -143,7 +150,7 @@ impl Supervisor {
         let mut procs = HashMap::new();
         procs.insert(
             first,
-            Proc { sandbox, comm, ppid: 0, exempt_exec: true, ignored: false, same_root: None },
+            Proc { sandbox, comm, ppid: 0, exempt_exec: true, ignored: false, same_root: None, traced },
         );
         Supervisor {
             global,
@@ -158,7 +165,6 @@ impl Supervisor {
             first_status: None,
             own_pid: std::process::id() as i32,
             own_pgrp: nix::unistd::getpgrp().as_raw(),
-            traced,
         }
     }
 
@@ -359,17 +365,82 @@ impl Supervisor {
                     self.at_exit.remove(&tid);
                 }
             }
+            Outcome::AddFilter { program, result, added } => match self.rewrite_into_seccomp(tid, regs, &program) {
+                Ok(()) => {
+                    self.at_exit.insert(tid, AtExit::Filter { saved: Box::new(regs), result, added });
+                    if ptrace::syscall(pid, None).is_err() {
+                        self.at_exit.remove(&tid);
+                    }
+                }
+                Err(errno) => {
+                    // Fail closed: the magic call fails and the policy
+                    // change it made stays, so later checks still apply
+                    // to the calls that are traced.
+                    let message = format!("adding a seccomp filter to process {tid} failed: {errno}");
+                    self.reporter.message(policy::level::WARNING, &message);
+                    regs.orig_rax = u64::MAX;
+                    regs.rax = (-i64::from(errno as i32)) as u64;
+                    let _ = ptrace::setregs(pid, regs);
+                    resume(tid, None);
+                }
+            },
         }
+    }
+
+    /// Turns the stopped call into `seccomp(SECCOMP_SET_MODE_FILTER,
+    /// SECCOMP_FILTER_FLAG_TSYNC, &prog)`, with the program written into
+    /// the tracee's stack below the red zone. The process already has
+    /// `no_new_privs`, set before its first filter.
+    fn rewrite_into_seccomp(&mut self, tid: i32, regs: user_regs_struct, program: &[seccompiler::sock_filter]) -> Result<(), Errno> {
+        let pid = Pid::from_raw(tid);
+        let mut code = Vec::with_capacity(program.len() * 8);
+        for insn in program {
+            code.extend_from_slice(&insn.code.to_ne_bytes());
+            code.push(insn.jt);
+            code.push(insn.jf);
+            code.extend_from_slice(&insn.k.to_ne_bytes());
+        }
+        // x86_64 leaves 128 bytes below the stack pointer to leaf functions.
+        let filter_at = (regs.rsp - 128 - code.len() as u64) & !15;
+        let fprog_at = filter_at - 16;
+        let mut fprog = Vec::with_capacity(16);
+        fprog.extend_from_slice(&(program.len() as u16).to_ne_bytes());
+        fprog.extend_from_slice(&[0u8; 6]);
+        fprog.extend_from_slice(&filter_at.to_ne_bytes());
+        mem::write_bytes(pid, filter_at, &code)?;
+        mem::write_bytes(pid, fprog_at, &fprog)?;
+        let mut call = regs;
+        call.orig_rax = libc::SYS_seccomp as u64;
+        call.rdi = libc::SECCOMP_SET_MODE_FILTER as u64;
+        call.rsi = libc::SECCOMP_FILTER_FLAG_TSYNC as u64;
+        call.rdx = fprog_at;
+        ptrace::setregs(pid, call)
     }
 
     fn on_exit_stop(&mut self, tid: i32) {
         let Some(work) = self.at_exit.remove(&tid) else { return };
         let Ok(regs) = ptrace::getregs(Pid::from_raw(tid)) else { return };
-        if regs.rax != 0 {
-            return;
-        }
         match work {
-            AtExit::Bind { fd, target } => self.record_bind(tid, fd, target),
+            AtExit::Bind { fd, target } => {
+                if regs.rax == 0 {
+                    self.record_bind(tid, fd, target);
+                }
+            }
+            AtExit::Filter { saved, result, added } => {
+                let mut restored = *saved;
+                if regs.rax == 0 {
+                    let tgid = self.threads.get(&tid).copied().unwrap_or(tid);
+                    if let Some(proc_) = self.procs.get_mut(&tgid) {
+                        proc_.traced = proc_.traced.union(&added);
+                    }
+                    restored.rax = result as u64;
+                } else {
+                    let message = format!("seccomp(2) in process {tid} to add a filter failed with {}", regs.rax as i64);
+                    self.reporter.message(policy::level::WARNING, &message);
+                    restored.rax = (-i64::from(libc::EPERM)) as u64;
+                }
+                let _ = ptrace::setregs(Pid::from_raw(tid), restored);
+            }
         }
     }
 
@@ -831,24 +902,6 @@ impl Supervisor {
                 policy::apply(&mut self.global, &mut proc_.sandbox, &spanned.item, &origin, Context::Runtime)
             })
         };
-        if let Some(proc_) = self.procs.get(&call.tgid) {
-            let untraced = [
-                (proc_.sandbox.exec, self.traced.exec, "exec"),
-                (proc_.sandbox.read, self.traced.read, "read"),
-                (proc_.sandbox.write, self.traced.write, "write"),
-                (proc_.sandbox.network, self.traced.network, "network"),
-            ]
-            .into_iter()
-            .find(|(mode, traced, _)| *mode != Mode::Off && !traced);
-            if let Some((_, _, name)) = untraced {
-                // Limitation: the filter installed at start does not stop
-                // for this category; adding a filter at run time is to come.
-                let message = format!(
-                    "core/sandbox/{name} was enabled at run time but its calls are not traced; set it in the profile to enforce it"
-                );
-                self.reporter.message(policy::level::WARNING, &message);
-            }
-        }
         let errno = match result {
             Ok(Applied::Done | Applied::Answer(true)) => 0,
             Ok(Applied::Answer(false)) => libc::ENOENT,
@@ -872,7 +925,28 @@ impl Supervisor {
                 return Outcome::Deny(e as i32);
             }
         }
-        Outcome::Return(0)
+        // A category enabled at run time needs a filter that stops for it
+        // in this process and the children it creates afterwards.
+        let Some(proc_) = self.procs.get(&call.tgid) else { return Outcome::Return(0) };
+        let wanted = crate::seccomp::TraceSet {
+            exec: proc_.sandbox.exec != Mode::Off,
+            read: proc_.sandbox.read != Mode::Off,
+            write: proc_.sandbox.write != Mode::Off,
+            network: proc_.sandbox.network != Mode::Off,
+            magic: false,
+        };
+        let added = wanted.minus(&proc_.traced);
+        if added.is_empty() {
+            return Outcome::Return(0);
+        }
+        match crate::seccomp::trace_program(&added) {
+            Ok(program) => Outcome::AddFilter { program, result: 0, added },
+            Err(err) => {
+                let message = format!("cannot build a filter for a category enabled at run time: {err}");
+                self.reporter.message(policy::level::WARNING, &message);
+                Outcome::Deny(libc::ENOMEM)
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
