@@ -365,3 +365,27 @@ fn a_chrooted_process_is_checked_by_host_path() {
     let host_file = jail.join(inner.trim_start_matches('/'));
     assert!(!host_file.exists(), "a chrooted write escaped the whitelist: {}", out.details());
 }
+
+#[test]
+fn sigusr1_and_sigusr2_dump_the_process_tree() {
+    require_ptrace!();
+    for (signal, needle) in [(libc::SIGUSR1, "Received SIGUSR1"), (libc::SIGUSR2, "sandbox: {exec:off read:off write:deny")] {
+        let case = Case::new();
+        let mut child = std::process::Command::new(common::sydbox_bin())
+            .args(["-m", "core/sandbox/write:deny", "--", "/bin/sh", "-c", "sleep 1; echo finished"])
+            .current_dir(case.dir())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // SAFETY: kill(2) with the pid of our own child and a valid signal.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+        assert!(stderr.contains("Tracing 1 process(es)") || stderr.contains("Tracing 2 process(es)"), "{stderr}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "finished\n", "tracing stopped after the dump");
+    }
+}

@@ -34,6 +34,27 @@ use resolve::{Kind, Resolved, View};
 /// Set by sydbox's handler for SIGTERM, SIGHUP and SIGQUIT.
 pub static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
 
+/// Set to SIGUSR1 or SIGUSR2 when a process-tree dump is requested.
+static DUMP_REQUEST: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_dump_signal(signo: libc::c_int) {
+    DUMP_REQUEST.store(signo, Ordering::Relaxed);
+}
+
+/// Makes SIGUSR1 and SIGUSR2 request a dump of the traced processes.
+fn install_dump_handlers() {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet};
+    let action = SigAction::new(SigHandler::Handler(on_dump_signal), SaFlags::empty(), SigSet::empty());
+    for sig in [Signal::SIGUSR1, Signal::SIGUSR2] {
+        // SAFETY: the handler only stores to an atomic, which is
+        // async-signal-safe; no SA_RESTART, so waitpid returns EINTR and
+        // the loop notices the request.
+        if let Err(err) = unsafe { signal::sigaction(sig, &action) } {
+            tracing::warn!(%err, ?sig, "cannot install the dump handler");
+        }
+    }
+}
+
 /// One traced process (thread group).
 #[derive(Debug, Clone)]
 struct Proc {
@@ -170,7 +191,12 @@ impl Supervisor {
 
     /// Runs until every traced process is gone.
     pub fn run(mut self) -> RunEnd {
+        install_dump_handlers();
         loop {
+            let dump = DUMP_REQUEST.swap(0, Ordering::Relaxed);
+            if dump != 0 {
+                self.dump(dump == libc::SIGUSR2);
+            }
             if self.threads.is_empty() && self.parked.is_empty() {
                 break;
             }
@@ -193,6 +219,53 @@ impl Supervisor {
             self.handle(status);
         }
         RunEnd { status: self.first_status.unwrap_or(1), violations: self.reporter.count() }
+    }
+
+    /// Writes the process tree to standard error: SIGUSR1 gives each
+    /// process's identity and state, SIGUSR2 adds its sandbox record.
+    fn dump(&self, complete: bool) {
+        let name = if complete { "SIGUSR2" } else { "SIGUSR1" };
+        let mut out = format!("sydbox: Received {name}, dumping process tree\n");
+        let mut pids: Vec<&i32> = self.procs.keys().collect();
+        pids.sort();
+        for pid in pids {
+            let p = &self.procs[pid];
+            let cwd = read_link(&format!("/proc/{pid}/cwd")).unwrap_or_default();
+            let threads: Vec<String> =
+                self.threads.iter().filter(|(_, tgid)| *tgid == pid).map(|(tid, _)| tid.to_string()).collect();
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            out.push_str(&format!("-- Information on Process ID: {pid}\n"));
+            out.push_str(&format!("   parent: {}, comm: `{}', cwd: `{}'\n", p.ppid, p.comm, String::from_utf8_lossy(&cwd)));
+            out.push_str(&format!("   thread ids: {}; ignored: {}; {}\n", threads.join(" "), p.ignored, stat_summary(&stat)));
+            if complete {
+                let mode = |m: Mode| match m {
+                    Mode::Off => "off",
+                    Mode::Allow => "allow",
+                    Mode::Deny => "deny",
+                };
+                let sb = &p.sandbox;
+                out.push_str(&format!(
+                    "   sandbox: {{exec:{} read:{} write:{} network:{}}}, magic lock: {:?}\n",
+                    mode(sb.exec),
+                    mode(sb.read),
+                    mode(sb.write),
+                    mode(sb.network),
+                    sb.lock
+                ));
+                for (name, list) in [("exec", &sb.acl_exec), ("read", &sb.acl_read), ("write", &sb.acl_write)] {
+                    for rule in list.iter() {
+                        out.push_str(&format!("   {name}: {:?} {} ({})\n", rule.action, rule.pattern, rule.origin));
+                    }
+                }
+                for (name, list) in [("bind", &sb.acl_bind), ("connect", &sb.acl_connect)] {
+                    for rule in list.iter() {
+                        out.push_str(&format!("   {name}: {:?} {} ({})\n", rule.action, rule.text, rule.origin));
+                    }
+                }
+            }
+        }
+        out.push_str(&format!("sydbox: Tracing {} process(es)\n", self.procs.len()));
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), out.as_bytes());
     }
 
     fn handle(&mut self, status: WaitStatus) {
@@ -1056,6 +1129,28 @@ impl FromBytesCompat for std::ffi::OsStr {
         use std::os::unix::ffi::OsStrExt as _;
         std::ffi::OsStr::from_bytes(bytes)
     }
+}
+
+/// Names the fields of `/proc/PID/stat` a dump shows: state, parent,
+/// process group, session, terminal, its foreground group, nice value and
+/// thread count.
+fn stat_summary(stat: &str) -> String {
+    // The command name may contain spaces and parentheses; fields resume
+    // after the last `)`.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else { return String::new() };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |index: usize| fields.get(index).copied().unwrap_or("?");
+    format!(
+        "state: {}, ppid: {}, pgrp: {}, session: {}, tty: {}, tpgid: {}, nice: {}, threads: {}",
+        field(0),
+        field(1),
+        field(2),
+        field(3),
+        field(4),
+        field(5),
+        field(16),
+        field(17)
+    )
 }
 
 /// Describes a call as sydbox-1's reports do (spec section 13).
