@@ -389,3 +389,43 @@ fn sigusr1_and_sigusr2_dump_the_process_tree() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), "finished\n", "tracing stopped after the dump");
     }
 }
+
+#[test]
+fn successful_bind_follows_dup_and_ends_on_close() {
+    require_ptrace!();
+    // A port-0 bind, dup'd and the original closed, stays connectable.
+    let mut case = Case::new();
+    case.magic("core/sandbox/network:deny").magic("whitelist/network/bind+LOOPBACK@0");
+    case.run("netc", ["bind", "inet", "127.0.0.1", "0", "--dup", "--then-connect", "127.0.0.1", "bound"]).expect_success();
+    // With successful_bind off, the same connect is refused.
+    let mut case = Case::new();
+    case.magic("core/sandbox/network:deny").magic("whitelist/network/bind+LOOPBACK@0").magic("core/whitelist/successful_bind:false").must_violate();
+    case.run("netc", ["bind", "inet", "127.0.0.1", "0", "--then-connect", "127.0.0.1", "bound"]).expect_errno(libc::ECONNREFUSED);
+    // Once the bound socket is closed, its address is no longer allowed:
+    // the test listens on the freed port, so only sydbox can refuse.
+    let mut case = Case::new();
+    case.magic("core/sandbox/network:deny").magic("whitelist/network/bind+LOOPBACK@0").must_violate();
+    let netc = helper("netc").display().to_string();
+    let port_file = case.path("port");
+    let go = case.path("go");
+    let script = format!(
+        "port=$({netc} bind inet 127.0.0.1 0 --getsockname) || exit 90; echo \"$port\" > {pf}.tmp && mv {pf}.tmp {pf}; \
+         while [ ! -e {go} ]; do sleep 0.05; done; {netc} connect inet 127.0.0.1 \"$port\"",
+        pf = port_file.display(),
+        go = go.display()
+    );
+    std::thread::scope(|scope| {
+        let run = scope.spawn(|| case.run_program("/bin/sh", ["-c", &script]));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !port_file.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let port: u16 = fs::read_to_string(&port_file).unwrap().trim().parse().unwrap();
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        fs::write(&go, b"").unwrap();
+        let out = run.join().unwrap();
+        out.expect_errno(libc::ECONNREFUSED);
+        assert!(listener.accept().is_err(), "a closed socket's address stayed connectable");
+    });
+}

@@ -120,6 +120,10 @@ pub struct Supervisor {
     started: HashSet<i32>,
     at_exit: HashMap<i32, AtExit>,
     auto_connect: Vec<AddrRule>,
+    /// The socket behind each `auto_connect` entry: the binding process,
+    /// its descriptor and the `socket:[INODE]` link it had, so an entry
+    /// ends when that socket is closed.
+    auto_sockets: Vec<(i32, i32, Vec<u8>)>,
     reporter: Reporter,
     first: i32,
     first_status: Option<i32>,
@@ -181,6 +185,7 @@ impl Supervisor {
             started: HashSet::from([first]),
             at_exit: HashMap::new(),
             auto_connect: Vec::new(),
+            auto_sockets: Vec::new(),
             reporter,
             first,
             first_status: None,
@@ -521,6 +526,7 @@ impl Supervisor {
     /// asking the socket itself for the port when the bind chose port 0.
     fn record_bind(&mut self, tid: i32, fd: i32, target: SockTarget) {
         let tgid = self.threads.get(&tid).copied().unwrap_or(tid);
+        let Ok(link) = read_link(&format!("/proc/{tgid}/fd/{fd}")) else { return };
         let bound = match target {
             SockTarget::Inet(a) if a.port() == 0 => self.socket_name(tgid, fd),
             SockTarget::Inet6(a) if a.port() == 0 => self.socket_name(tgid, fd),
@@ -545,6 +551,30 @@ impl Supervisor {
             action: policy::Action::Allow,
             origin: Origin::Builtin("core/whitelist/successful_bind"),
         });
+        self.auto_sockets.push((tgid, fd, link));
+    }
+
+    /// Drops the successful-bind entries whose socket the binding process
+    /// has closed (or whose descriptor now names another file).
+    fn prune_auto_connect(&mut self) {
+        let mut index = 0;
+        while index < self.auto_sockets.len() {
+            let (tgid, fd, link) = &self.auto_sockets[index];
+            let mut alive = read_link(&format!("/proc/{tgid}/fd/{fd}")).is_ok_and(|now| &now == link);
+            if !alive {
+                // The socket may live on under another descriptor (dup).
+                if let Some(other) = find_fd(*tgid, link) {
+                    self.auto_sockets[index].1 = other;
+                    alive = true;
+                }
+            }
+            if alive {
+                index += 1;
+            } else {
+                self.auto_sockets.remove(index);
+                self.auto_connect.remove(index);
+            }
+        }
     }
 
     fn socket_name(&self, tgid: i32, fd: i32) -> Option<SockTarget> {
@@ -902,6 +932,9 @@ impl Supervisor {
                     }
                 }
             }
+            if category == Category::Connect && !self.auto_connect.is_empty() {
+                self.prune_auto_connect();
+            }
             let sandbox = self.sandbox(call.tgid).expect("checked above");
             let verdict = sandbox.check_addr(category, &target, &self.global, &self.auto_connect);
             if !verdict.allow {
@@ -1129,6 +1162,19 @@ impl FromBytesCompat for std::ffi::OsStr {
         use std::os::unix::ffi::OsStrExt as _;
         std::ffi::OsStr::from_bytes(bytes)
     }
+}
+
+/// Finds a descriptor of process `tgid` whose link is `link`.
+fn find_fd(tgid: i32, link: &[u8]) -> Option<i32> {
+    let entries = std::fs::read_dir(format!("/proc/{tgid}/fd")).ok()?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(fd) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        if read_link(&format!("/proc/{tgid}/fd/{fd}")).is_ok_and(|now| now == link) {
+            return Some(fd);
+        }
+    }
+    None
 }
 
 /// Names the fields of `/proc/PID/stat` a dump shows: state, parent,
