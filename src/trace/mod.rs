@@ -124,6 +124,8 @@ pub struct Supervisor {
     /// its descriptor and the `socket:[INODE]` link it had, so an entry
     /// ends when that socket is closed.
     auto_sockets: Vec<(i32, i32, Vec<u8>)>,
+    /// Seccomp stops per system call, logged at debug level at the end.
+    stops: HashMap<&'static str, u64>,
     reporter: Reporter,
     first: i32,
     first_status: Option<i32>,
@@ -186,6 +188,7 @@ impl Supervisor {
             at_exit: HashMap::new(),
             auto_connect: Vec::new(),
             auto_sockets: Vec::new(),
+            stops: HashMap::new(),
             reporter,
             first,
             first_status: None,
@@ -222,6 +225,12 @@ impl Supervisor {
                 }
             };
             self.handle(status);
+        }
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let mut stops: Vec<_> = self.stops.iter().collect();
+            stops.sort_by(|a, b| b.1.cmp(a.1));
+            let total: u64 = stops.iter().map(|(_, n)| **n).sum();
+            tracing::debug!(total, ?stops, "seccomp stops by system call");
         }
         RunEnd { status: self.first_status.unwrap_or(1), violations: self.reporter.count() }
     }
@@ -591,6 +600,7 @@ impl Supervisor {
             return Outcome::Deny(libc::EPERM);
         };
         let Some(row) = table::row(regs.orig_rax) else { return Outcome::Deny(libc::ENOSYS) };
+        *self.stops.entry(row.name).or_insert(0) += 1;
         let args = regs_args(regs);
         let ignored = self.procs.get(&tgid).is_none_or(|p| p.ignored);
         let call = Call { tid, tgid, name: row.name, args };
@@ -987,7 +997,13 @@ impl Supervisor {
         if ptr == 0 {
             return Outcome::Allow;
         }
-        // Only the prefix matters; a longer path is an ordinary one.
+        // Most stat calls are not magic: compare the prefix first, with one
+        // short read, and read the whole path only for a magic one.
+        const PREFIX: &[u8] = b"/dev/sydbox";
+        match mem::read_bytes(pid, ptr, PREFIX.len()) {
+            Ok(head) if head == PREFIX => {}
+            _ => return Outcome::Allow,
+        }
         let Ok(path) = mem::read_cstring(pid, ptr, mem::PATH_MAX) else { return Outcome::Allow };
         let Some(rest) = path.strip_prefix(b"/dev/sydbox") else { return Outcome::Allow };
         if !(rest.is_empty() || rest.starts_with(b"/")) {
