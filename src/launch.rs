@@ -115,7 +115,11 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     let program = lookup(&argv[0], path_var.as_ref())?;
     let emulate_nondumpable = !nix::unistd::geteuid().is_root();
     let traced = trace_set(&policy);
-    let programs = seccomp::build(&traced, emulate_nondumpable)?;
+    let restrict = seccomp::Restrictions {
+        file_control: policy.global.restrict_file_control,
+        shared_memory_writable: policy.global.restrict_shared_memory_writable,
+    };
+    let programs = seccomp::build(&traced, &restrict, emulate_nondumpable)?;
 
     let exec_failed = format!("sydbox: can't exec `{}': execve failed with errno ", program.display()).into_bytes();
     let program_c = cstring(program.into_os_string())?;

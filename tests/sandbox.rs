@@ -429,3 +429,28 @@ fn successful_bind_follows_dup_and_ends_on_close() {
         assert!(listener.accept().is_err(), "a closed socket's address stayed connectable");
     });
 }
+
+#[test]
+fn restrictions_fail_calls_with_einval_in_the_kernel() {
+    require_seccomp!();
+    let case = Case::new();
+    let file = case.path("f");
+    fs::write(&file, b"x").unwrap();
+    let file = file.display().to_string();
+    case.run("sysc", ["openat", "--flags", "O_WRONLY|O_SYNC", &file]).expect_success();
+    let mut case = Case::new();
+    case.magic("core/restrict/file_control:true");
+    let file2 = case.path("f");
+    fs::write(&file2, b"x").unwrap();
+    let file2 = file2.display().to_string();
+    case.run("sysc", ["openat", "--flags", "O_WRONLY|O_SYNC", &file2]).expect_errno(libc::EINVAL);
+    case.run("sysc", ["openat", "--flags", "O_RDONLY", &file2]).expect_success();
+    let fcntl = "import fcntl, os\nr, w = os.pipe()\nfcntl.fcntl(r, fcntl.F_GETFL)\ntry:\n    fcntl.fcntl(r, 1032)\nexcept OSError as e:\n    raise SystemExit(e.errno)\n";
+    case.run_program("/usr/bin/python3", ["-c", fcntl]).expect_exit(libc::EINVAL);
+
+    let mmap = "import mmap\ntry:\n    mmap.mmap(-1, 4096, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)\nexcept OSError as e:\n    raise SystemExit(e.errno)\nmmap.mmap(-1, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)\n";
+    let mut case = Case::new();
+    case.magic("core/restrict/shared_memory_writable:true");
+    case.run_program("/usr/bin/python3", ["-c", mmap]).expect_exit(libc::EINVAL);
+    Case::new().run_program("/usr/bin/python3", ["-c", mmap]).expect_exit(0);
+}

@@ -206,14 +206,80 @@ pub fn refuse_rules(errno: i32) -> BTreeMap<i64, Vec<SeccompRule>> {
     rules
 }
 
+/// Restrictions that fail calls with EINVAL in the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Restrictions {
+    /// `core/restrict/file_control`: no `O_ASYNC`, `O_DIRECT` or `O_SYNC`
+    /// opens, and only the common `fcntl` commands.
+    pub file_control: bool,
+    /// `core/restrict/shared_memory_writable`: no writable shared mappings.
+    pub shared_memory_writable: bool,
+}
+
+/// `fcntl` commands `core/restrict/file_control` leaves allowed.
+const FCNTL_ALLOWED: &[u64] = &[
+    libc::F_DUPFD as u64,
+    libc::F_DUPFD_CLOEXEC as u64,
+    libc::F_GETFD as u64,
+    libc::F_SETFD as u64,
+    libc::F_GETFL as u64,
+    libc::F_SETFL as u64,
+    libc::F_SETOWN as u64,
+    libc::F_GETLK as u64,
+    libc::F_SETLK as u64,
+    libc::F_SETLKW as u64,
+    libc::F_OFD_GETLK as u64,
+    libc::F_OFD_SETLK as u64,
+    libc::F_OFD_SETLKW as u64,
+];
+
+/// The rules of the EINVAL filter for the restrictions in force.
+pub fn restrict_rules(restrict: &Restrictions) -> BTreeMap<i64, Vec<SeccompRule>> {
+    let mut rules = BTreeMap::new();
+    if restrict.file_control {
+        // O_SYNC is __O_SYNC | O_DSYNC; either bit asks for synchronous I/O.
+        let bits = [libc::O_ASYNC as u64, libc::O_DIRECT as u64, libc::O_DSYNC as u64, 0x0010_0000];
+        rules.insert(libc::SYS_open, bits.iter().map(|b| bits_set(1, *b)).collect());
+        rules.insert(libc::SYS_openat, bits.iter().map(|b| bits_set(2, *b)).collect());
+        let other_command = SeccompRule::new(
+            FCNTL_ALLOWED.iter().map(|cmd| condition(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Ne, *cmd)).collect(),
+        )
+        .expect("conditions");
+        let setfl_adds = |bit: u64| {
+            SeccompRule::new(vec![
+                condition(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, libc::F_SETFL as u64),
+                condition(2, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(bit), bit),
+            ])
+            .expect("two conditions")
+        };
+        rules.insert(
+            libc::SYS_fcntl,
+            vec![other_command, setfl_adds(libc::O_ASYNC as u64), setfl_adds(libc::O_DIRECT as u64)],
+        );
+    }
+    if restrict.shared_memory_writable {
+        let rule = SeccompRule::new(vec![
+            condition(2, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(libc::PROT_WRITE as u64), libc::PROT_WRITE as u64),
+            condition(3, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(libc::MAP_SHARED as u64), libc::MAP_SHARED as u64),
+        ])
+        .expect("two conditions");
+        rules.insert(libc::SYS_mmap, vec![rule]);
+    }
+    rules
+}
+
 /// Builds every filter, in installation order.
 ///
 /// `emulate_nondumpable` answers `prctl(PR_SET_DUMPABLE, 0)` with success
 /// without letting it take effect: an unprivileged supervisor could not
 /// read the memory of a non-dumpable tracee, and every check of its calls
 /// would fail closed (design section 5).
-pub fn build(set: &TraceSet, emulate_nondumpable: bool) -> Result<Vec<BpfProgram>, SeccompError> {
+pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool) -> Result<Vec<BpfProgram>, SeccompError> {
     let mut programs = vec![abi_program()];
+    let restricted = restrict_rules(restrict);
+    if !restricted.is_empty() {
+        programs.push(compile("restrict", restricted, SeccompAction::Allow, SeccompAction::Errno(libc::EINVAL as u32))?);
+    }
     programs.push(compile("refuse-EPERM", refuse_rules(libc::EPERM), SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32))?);
     programs.push(compile("refuse-ENOSYS", refuse_rules(libc::ENOSYS), SeccompAction::Allow, SeccompAction::Errno(libc::ENOSYS as u32))?);
     if emulate_nondumpable {
@@ -304,8 +370,9 @@ mod tests {
     #[test]
     fn every_filter_compiles() {
         let set = TraceSet { exec: true, read: true, write: true, network: true, magic: true };
-        let programs = build(&set, true).unwrap();
-        assert_eq!(programs.len(), 5);
+        let restrict = Restrictions { file_control: true, shared_memory_writable: true };
+        let programs = build(&set, &restrict, true).unwrap();
+        assert_eq!(programs.len(), 6);
         for program in &programs {
             assert!(program.len() < 4096, "a filter has {} instructions", program.len());
         }
