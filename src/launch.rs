@@ -17,7 +17,7 @@ use nix::sys::ptrace::{self, Options};
 use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::unistd::{fork, ForkResult};
 
-use crate::policy::{LockState, Mode, Policy};
+use crate::policy::{Interrupt, LockState, Mode, Policy};
 use crate::report::Reporter;
 use crate::seccomp::{self, TraceSet};
 use crate::trace::{RunEnd, Supervisor, INTERRUPTED};
@@ -85,16 +85,30 @@ extern "C" fn on_signal(signo: libc::c_int) {
     INTERRUPTED.store(signo, Ordering::Relaxed);
 }
 
-/// Catches the signals that end a run, so sydbox can take its tracees
-/// down with it and report 128 + the signal.
-fn install_signal_handlers() -> Result<(), LaunchError> {
+/// Sets how sydbox reacts to SIGHUP, SIGINT, SIGQUIT and SIGTERM
+/// (`core/trace/interrupt`): `while_wait` catches them, kills every tracee
+/// and exits with 128 + the signal; `anywhere` keeps the default action
+/// (sydbox dies and its tracees with it); `never` and `block_tstp_too`
+/// ignore them (the latter SIGTSTP too).
+fn install_signal_handlers(interrupt: Interrupt) -> Result<(), LaunchError> {
     let catch = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), SigSet::empty());
-    for sig in [Signal::SIGHUP, Signal::SIGINT, Signal::SIGQUIT, Signal::SIGTERM] {
-        // SAFETY: `on_signal` only stores to an atomic, which is
-        // async-signal-safe.
-        unsafe { signal::sigaction(sig, &catch) }.map_err(sys("sigaction"))?;
-    }
     let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
+    let action = match interrupt {
+        Interrupt::WhileWait => Some(&catch),
+        Interrupt::Anywhere => None,
+        Interrupt::Never | Interrupt::BlockTstpToo => Some(&ignore),
+    };
+    if let Some(action) = action {
+        for sig in [Signal::SIGHUP, Signal::SIGINT, Signal::SIGQUIT, Signal::SIGTERM] {
+            // SAFETY: `on_signal` only stores to an atomic, which is
+            // async-signal-safe; ignoring installs no code.
+            unsafe { signal::sigaction(sig, action) }.map_err(sys("sigaction"))?;
+        }
+    }
+    if interrupt == Interrupt::BlockTstpToo {
+        // SAFETY: ignoring a signal installs no handler code.
+        unsafe { signal::sigaction(Signal::SIGTSTP, &ignore) }.map_err(sys("sigaction"))?;
+    }
     // SAFETY: ignoring a signal installs no handler code.
     unsafe { signal::sigaction(Signal::SIGPIPE, &ignore) }.map_err(sys("sigaction"))?;
     Ok(())
@@ -138,7 +152,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     let mut env_ptrs: Vec<*const libc::c_char> = env_c.iter().map(|e| e.as_ptr()).collect();
     env_ptrs.push(std::ptr::null());
 
-    install_signal_handlers()?;
+    install_signal_handlers(policy.global.interrupt)?;
     let (gate_read, gate_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
 
     // SAFETY: the supervisor is single-threaded here, and the child runs
@@ -193,8 +207,10 @@ fn child_main(
     exec_failed: &[u8],
 ) -> ! {
     // Signals sydbox ignores would stay ignored across exec.
-    // SAFETY: resetting a disposition to the default runs no code.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    for signo in [libc::SIGPIPE, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGTSTP] {
+        // SAFETY: resetting a disposition to the default runs no code.
+        unsafe { libc::signal(signo, libc::SIG_DFL) };
+    }
     let mut byte = [0u8; 1];
     // SAFETY: `byte` is valid for one byte of writes.
     let got = unsafe { libc::read(gate.as_raw_fd(), byte.as_mut_ptr().cast(), 1) };

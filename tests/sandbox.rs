@@ -454,3 +454,34 @@ fn restrictions_fail_calls_with_einval_in_the_kernel() {
     case.run_program("/usr/bin/python3", ["-c", mmap]).expect_exit(libc::EINVAL);
     Case::new().run_program("/usr/bin/python3", ["-c", mmap]).expect_exit(0);
 }
+
+#[test]
+fn interrupt_setting_decides_what_sigterm_to_sydbox_does() {
+    require_ptrace!();
+    for (setting, expect_survives) in [("while_wait", false), ("never", true)] {
+        let case = Case::new();
+        let mut child = std::process::Command::new(common::sydbox_bin())
+            .args(["-m", &format!("core/trace/interrupt:{setting}"), "--", "/bin/sh", "-c", "sleep 1; exit 5"])
+            .current_dir(case.dir())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // SAFETY: kill(2) with the pid of our own child.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+        let status = child.wait().unwrap();
+        if expect_survives {
+            assert_eq!(status.code(), Some(5), "{setting}: sydbox did not ignore SIGTERM");
+        } else {
+            assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{setting}: {status:?}");
+        }
+    }
+}
+
+#[test]
+fn an_empty_magic_command_is_invalid() {
+    require_ptrace!();
+    let case = Case::new();
+    case.run("magicstat", ["/dev/sydbox/"]).expect_errno(libc::EINVAL);
+    case.run("magicstat", ["/dev/sydboxfoo"]).expect_errno(libc::ENOENT);
+    case.run("magicstat", ["/dev/sydbox/0"]).expect_errno(libc::EINVAL);
+}

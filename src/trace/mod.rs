@@ -1014,8 +1014,11 @@ impl Supervisor {
             return Outcome::Allow;
         }
         let command = rest.strip_prefix(b"/").unwrap_or(b"");
-        let result = if command.is_empty() {
+        let result = if rest.is_empty() {
+            // `/dev/sydbox` itself: the "am I sandboxed?" probe.
             Ok(Applied::Done)
+        } else if command.is_empty() {
+            Err(profile::MagicError::InvalidCommand("`/dev/sydbox/' names no command".into()))
         } else {
             let text = String::from_utf8_lossy(command).into_owned();
             profile::parse_command(&text).and_then(|item| {
