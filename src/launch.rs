@@ -153,7 +153,20 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     env_ptrs.push(std::ptr::null());
 
     install_signal_handlers(policy.global.interrupt)?;
+    // The supervisor waits for ptrace stops through a signalfd, so SIGCHLD
+    // stays blocked in it; the child unblocks it before exec.
+    let mut sigchld = SigSet::empty();
+    sigchld.add(Signal::SIGCHLD);
+    sigchld.thread_block().map_err(sys("sigprocmask(SIG_BLOCK, SIGCHLD)"))?;
     let (gate_read, gate_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
+    // The child sends its user-notification listener back over this pair.
+    let (listener_theirs, listener_ours) = nix::sys::socket::socketpair(
+        nix::sys::socket::AddressFamily::Unix,
+        nix::sys::socket::SockType::SeqPacket,
+        None,
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+    )
+    .map_err(sys("socketpair"))?;
 
     // SAFETY: the supervisor is single-threaded here, and the child runs
     // only `child_main`, which allocates nothing and calls only
@@ -161,10 +174,12 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     match unsafe { fork() }.map_err(sys("fork"))? {
         ForkResult::Child => {
             drop(gate_write);
-            child_main(&gate_read, &programs, &program_c, &argv_ptrs, &env_ptrs, &exec_failed)
+            drop(listener_ours);
+            child_main(&gate_read, &listener_theirs, &programs, &program_c, &argv_ptrs, &env_ptrs, &exec_failed)
         }
         ForkResult::Parent { child } => {
             drop(gate_read);
+            drop(listener_theirs);
             let options = Options::PTRACE_O_TRACESECCOMP
                 | Options::PTRACE_O_TRACEFORK
                 | Options::PTRACE_O_TRACEVFORK
@@ -177,8 +192,22 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
             }
             open_gate(gate_write).map_err(sys("write to the start pipe"))?;
+            let listener = match programs.notify {
+                Some(_) => match crate::sys::recv_fd(listener_ours.as_raw_fd()) {
+                    Ok(fd) => Some(fd),
+                    // The child died before installing its filters; the
+                    // supervisor reaps it and reports its status.
+                    Err(_) => None,
+                },
+                None => None,
+            };
+            drop(listener_ours);
+            if let Some(fd) = &listener {
+                // Optional: Linux 6.6 and later only.
+                let _ = crate::sys::notif_set_sync_wakeup(fd.as_raw_fd());
+            }
             let comm = argv[0].to_string_lossy().into_owned();
-            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, child, reporter, traced);
+            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, child, reporter, traced, listener);
             Ok(supervisor.run())
         }
     }
@@ -200,12 +229,20 @@ fn die(message: &[u8], code: i32) -> ! {
 /// The child between fork and exec.
 fn child_main(
     gate: &OwnedFd,
-    programs: &[seccompiler::BpfProgram],
+    listener_socket: &OwnedFd,
+    filters: &seccomp::Filters,
     program: &CString,
     argv: &[*const libc::c_char],
     envp: &[*const libc::c_char],
     exec_failed: &[u8],
 ) -> ! {
+    // SAFETY: an empty set built on the stack; sigprocmask is
+    // async-signal-safe.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
     // Signals sydbox ignores would stay ignored across exec.
     for signo in [libc::SIGPIPE, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGTSTP] {
         // SAFETY: resetting a disposition to the default runs no code.
@@ -221,8 +258,24 @@ fn child_main(
     if crate::sys::set_no_new_privs().is_err() {
         die(b"sydbox: prctl(PR_SET_NO_NEW_PRIVS) failed\n", 1);
     }
-    for filter in programs {
+    for filter in &filters.before {
         if crate::sys::seccomp_set_mode_filter(filter).is_err() {
+            die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", 1);
+        }
+    }
+    if let Some(notify) = &filters.notify {
+        let flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        let Ok(listener) = crate::sys::seccomp_set_mode_filter_flags(notify, flags) else {
+            die(b"sydbox: seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) failed\n", 1)
+        };
+        if crate::sys::send_fd(listener_socket.as_raw_fd(), listener).is_err() {
+            die(b"sydbox: sending the seccomp listener to the supervisor failed\n", 1);
+        }
+        // SAFETY: `listener` is this process's own descriptor, now sent.
+        unsafe { libc::close(listener) };
+    }
+    if let Some(trace) = &filters.trace {
+        if crate::sys::seccomp_set_mode_filter(trace).is_err() {
             die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", 1);
         }
     }

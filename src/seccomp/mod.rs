@@ -268,20 +268,34 @@ pub fn restrict_rules(restrict: &Restrictions) -> BTreeMap<i64, Vec<SeccompRule>
     rules
 }
 
-/// Builds every filter, in installation order.
+/// The filters for one command, in installation order: `before` first,
+/// then `notify` with `SECCOMP_FILTER_FLAG_NEW_LISTENER`, then `trace`.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    pub before: Vec<BpfProgram>,
+    /// Sends stat-family calls to the supervisor by user notification,
+    /// for the magic interface.
+    pub notify: Option<BpfProgram>,
+    pub trace: Option<BpfProgram>,
+}
+
+/// Builds every filter.
 ///
-/// `emulate_nondumpable` answers `prctl(PR_SET_DUMPABLE, 0)` with success
-/// without letting it take effect: an unprivileged supervisor could not
-/// read the memory of a non-dumpable tracee, and every check of its calls
-/// would fail closed (design section 5).
-pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool) -> Result<Vec<BpfProgram>, SeccompError> {
-    let mut programs = vec![abi_program()];
+/// With `set.magic`, stat-family calls reach the supervisor through user
+/// notification (a round trip of a few microseconds) rather than a ptrace
+/// stop, because a build makes tens of thousands of them and almost none
+/// is magic. `emulate_nondumpable` answers `prctl(PR_SET_DUMPABLE, 0)`
+/// with success without letting it take effect: an unprivileged supervisor
+/// could not read the memory of a non-dumpable tracee, and every check of
+/// its calls would fail closed (design section 5).
+pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool) -> Result<Filters, SeccompError> {
+    let mut before = vec![abi_program()];
     let restricted = restrict_rules(restrict);
     if !restricted.is_empty() {
-        programs.push(compile("restrict", restricted, SeccompAction::Allow, SeccompAction::Errno(libc::EINVAL as u32))?);
+        before.push(compile("restrict", restricted, SeccompAction::Allow, SeccompAction::Errno(libc::EINVAL as u32))?);
     }
-    programs.push(compile("refuse-EPERM", refuse_rules(libc::EPERM), SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32))?);
-    programs.push(compile("refuse-ENOSYS", refuse_rules(libc::ENOSYS), SeccompAction::Allow, SeccompAction::Errno(libc::ENOSYS as u32))?);
+    before.push(compile("refuse-EPERM", refuse_rules(libc::EPERM), SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32))?);
+    before.push(compile("refuse-ENOSYS", refuse_rules(libc::ENOSYS), SeccompAction::Allow, SeccompAction::Errno(libc::ENOSYS as u32))?);
     if emulate_nondumpable {
         let rule = SeccompRule::new(vec![
             condition(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, libc::PR_SET_DUMPABLE as u64),
@@ -289,13 +303,27 @@ pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool)
         ])
         .expect("two conditions");
         let rules = BTreeMap::from([(libc::SYS_prctl, vec![rule])]);
-        programs.push(compile("dumpable", rules, SeccompAction::Allow, SeccompAction::Errno(0))?);
+        before.push(compile("dumpable", rules, SeccompAction::Allow, SeccompAction::Errno(0))?);
     }
-    let trace = trace_rules(set);
-    if !trace.is_empty() {
-        programs.push(compile("trace", trace, SeccompAction::Allow, SeccompAction::Trace(0))?);
+    let notify = if set.magic { Some(notify_program()?) } else { None };
+    let traced = TraceSet { magic: false, ..*set };
+    let trace = if traced.is_empty() { None } else { Some(trace_program(&traced)?) };
+    Ok(Filters { before, notify, trace })
+}
+
+/// The filter that sends stat-family calls to the user-notification
+/// listener. seccompiler has no user-notify action, so the program is
+/// built with `Trace(0)` and its trace returns are rewritten.
+pub fn notify_program() -> Result<BpfProgram, SeccompError> {
+    let stats = TraceSet { magic: true, ..TraceSet::default() };
+    let mut program = compile("notify", trace_rules(&stats), SeccompAction::Allow, SeccompAction::Trace(0))?;
+    const RET: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
+    for insn in &mut program {
+        if insn.code == RET && insn.k == libc::SECCOMP_RET_TRACE {
+            insn.k = libc::SECCOMP_RET_USER_NOTIF;
+        }
     }
-    Ok(programs)
+    Ok(program)
 }
 
 fn stmt(code: u16, k: u32) -> seccompiler::sock_filter {
@@ -371,9 +399,14 @@ mod tests {
     fn every_filter_compiles() {
         let set = TraceSet { exec: true, read: true, write: true, network: true, magic: true };
         let restrict = Restrictions { file_control: true, shared_memory_writable: true };
-        let programs = build(&set, &restrict, true).unwrap();
-        assert_eq!(programs.len(), 6);
-        for program in &programs {
+        let filters = build(&set, &restrict, true).unwrap();
+        assert_eq!(filters.before.len(), 5);
+        let notify = filters.notify.clone().unwrap();
+        assert!(notify.iter().any(|insn| insn.k == libc::SECCOMP_RET_USER_NOTIF));
+        assert!(!notify.iter().any(|insn| insn.k == libc::SECCOMP_RET_TRACE));
+        let trace = filters.trace.clone().unwrap();
+        let programs: Vec<_> = filters.before.iter().chain([&notify, &trace]).collect();
+        for program in programs {
             assert!(program.len() < 4096, "a filter has {} instructions", program.len());
         }
     }

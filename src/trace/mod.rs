@@ -79,9 +79,12 @@ struct Proc {
 enum AtExit {
     /// A bind that was allowed: on success its address becomes connectable.
     Bind { fd: i32, target: SockTarget },
-    /// A magic call rewritten into seccomp(2) to add a filter: restore the
-    /// registers and return `result` from the magic call.
-    Filter { saved: Box<user_regs_struct>, result: i64, added: crate::seccomp::TraceSet },
+    /// A magic call replaced by seccomp(2) to add a filter: at the exit,
+    /// restore the registers and restart the magic call.
+    Filter { saved: Box<user_regs_struct>, added: crate::seccomp::TraceSet },
+    /// The same, for a seccomp(2) call started from an interrupt stop: its
+    /// syscall-entry stop comes first.
+    FilterEntry { saved: Box<user_regs_struct>, added: crate::seccomp::TraceSet },
 }
 
 /// What to do with a trapped call.
@@ -94,9 +97,9 @@ enum Outcome {
     Return(i64),
     /// Run the call and stop again at its exit.
     AtExit(AtExit),
-    /// Replace the call with seccomp(2) installing this filter, then
-    /// return `result` as the original call's value.
-    AddFilter { program: seccompiler::BpfProgram, result: i64, added: crate::seccomp::TraceSet },
+    /// Add this filter before the call takes effect: run seccomp(2) in
+    /// its place, then restart the call, which the new filter then covers.
+    AddFilter { program: seccompiler::BpfProgram, added: crate::seccomp::TraceSet },
 }
 
 /// How the run ended.
@@ -126,6 +129,16 @@ pub struct Supervisor {
     auto_sockets: Vec<(i32, i32, Vec<u8>)>,
     /// Seccomp stops per system call, logged at debug level at the end.
     stops: HashMap<&'static str, u64>,
+    /// The user-notification listener for stat-family calls, if any.
+    listener: Option<std::os::fd::OwnedFd>,
+    /// Notifications answered, logged at debug level at the end.
+    notifications: u64,
+    /// Filters to add at a thread's next `PTRACE_INTERRUPT` stop, after a
+    /// magic call that arrived by notification enabled a category.
+    pending_filters: HashMap<i32, (seccompiler::BpfProgram, crate::seccomp::TraceSet)>,
+    /// Threads whose last filter addition failed: their next attempt is
+    /// answered with EPERM rather than retried forever.
+    failed_filters: HashSet<i32>,
     reporter: Reporter,
     first: i32,
     first_status: Option<i32>,
@@ -172,6 +185,7 @@ impl Supervisor {
         first: Pid,
         reporter: Reporter,
         traced: crate::seccomp::TraceSet,
+        listener: Option<std::os::fd::OwnedFd>,
     ) -> Supervisor {
         let first = first.as_raw();
         let mut procs = HashMap::new();
@@ -189,6 +203,10 @@ impl Supervisor {
             auto_connect: Vec::new(),
             auto_sockets: Vec::new(),
             stops: HashMap::new(),
+            listener,
+            notifications: 0,
+            pending_filters: HashMap::new(),
+            failed_filters: HashSet::new(),
             reporter,
             first,
             first_status: None,
@@ -200,6 +218,7 @@ impl Supervisor {
     /// Runs until every traced process is gone.
     pub fn run(mut self) -> RunEnd {
         install_dump_handlers();
+        let sigchld = if self.listener.is_some() { self.sigchld_fd() } else { None };
         loop {
             let dump = DUMP_REQUEST.swap(0, Ordering::Relaxed);
             if dump != 0 {
@@ -214,25 +233,136 @@ impl Supervisor {
                 self.first_status.get_or_insert(128 + signo);
                 INTERRUPTED.store(0, Ordering::Relaxed);
             }
-            let status = match waitpid(None, Some(WaitPidFlag::__WALL)) {
-                Ok(status) => status,
-                Err(Errno::EINTR) => continue,
+            let waited = match &sigchld {
+                Some(sigchld) => self.wait_for_events(sigchld),
+                None => match waitpid(None, Some(WaitPidFlag::__WALL)) {
+                    Ok(status) => {
+                        self.handle(status);
+                        Ok(())
+                    }
+                    Err(err) => Err(err),
+                },
+            };
+            match waited {
+                Ok(()) | Err(Errno::EINTR) => {}
                 Err(Errno::ECHILD) => break,
                 Err(err) => {
-                    tracing::error!(%err, "waitpid failed; killing every tracee");
+                    tracing::error!(%err, "waiting for tracees failed; killing every tracee");
                     self.kill_all();
                     break;
                 }
-            };
-            self.handle(status);
+            }
         }
         if tracing::enabled!(tracing::Level::DEBUG) {
             let mut stops: Vec<_> = self.stops.iter().collect();
             stops.sort_by(|a, b| b.1.cmp(a.1));
             let total: u64 = stops.iter().map(|(_, n)| **n).sum();
-            tracing::debug!(total, ?stops, "seccomp stops by system call");
+            tracing::debug!(total, ?stops, notifications = self.notifications, "seccomp stops by system call");
         }
         RunEnd { status: self.first_status.unwrap_or(1), violations: self.reporter.count() }
+    }
+
+    /// Opens a signalfd for SIGCHLD, which the launcher blocked; without it
+    /// the supervisor falls back to polling with a short timeout.
+    fn sigchld_fd(&self) -> Option<nix::sys::signalfd::SignalFd> {
+        let mut mask = signal::SigSet::empty();
+        mask.add(Signal::SIGCHLD);
+        let flags = nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC;
+        match nix::sys::signalfd::SignalFd::with_flags(&mask, flags) {
+            Ok(fd) => Some(fd),
+            Err(err) => {
+                tracing::warn!(%err, "signalfd(SIGCHLD) failed");
+                None
+            }
+        }
+    }
+
+    /// Waits until a tracee stops or exits, or a notification arrives, and
+    /// handles everything that is ready. SIGCHLD announces every ptrace
+    /// stop and exit to the tracer; the timeout is a safety net only.
+    fn wait_for_events(&mut self, sigchld: &nix::sys::signalfd::SignalFd) -> Result<(), Errno> {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        use std::os::fd::AsFd as _;
+        let (child_ready, notify_ready, notify_gone) = {
+            let mut fds = vec![PollFd::new(sigchld.as_fd(), PollFlags::POLLIN)];
+            if let Some(listener) = &self.listener {
+                fds.push(PollFd::new(listener.as_fd(), PollFlags::POLLIN));
+            }
+            let ready = poll(&mut fds, PollTimeout::from(100u16))?;
+            let revents = |i: usize| fds.get(i).and_then(|fd| fd.revents()).unwrap_or(PollFlags::empty());
+            (
+                ready == 0 || revents(0).contains(PollFlags::POLLIN),
+                revents(1).contains(PollFlags::POLLIN),
+                revents(1).intersects(PollFlags::POLLHUP | PollFlags::POLLERR),
+            )
+        };
+        if notify_ready {
+            self.handle_notification();
+        } else if notify_gone {
+            // Every process with the filter is gone.
+            self.listener = None;
+        }
+        if child_ready {
+            while sigchld.read_signal().ok().flatten().is_some() {}
+            loop {
+                match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+                    Ok(WaitStatus::StillAlive) => break,
+                    Ok(status) => self.handle(status),
+                    Err(Errno::EINTR) => continue,
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers one stat-family call that arrived by user notification:
+    /// an ordinary path continues to the kernel, a magic one is decided
+    /// like a trapped call.
+    fn handle_notification(&mut self) {
+        use std::os::fd::AsRawFd as _;
+        let Some(listener) = self.listener.as_ref().map(|fd| fd.as_raw_fd()) else { return };
+        let request = match crate::sys::notif_recv(listener) {
+            Ok(request) => request,
+            // The caller died or was interrupted before it was received.
+            Err(Errno::ENOENT | Errno::EINTR) => return,
+            Err(err) => {
+                tracing::warn!(%err, "receiving a seccomp notification failed");
+                return;
+            }
+        };
+        self.notifications += 1;
+        let continue_flag = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32;
+        let tid = request.pid as i32;
+        let call = table::row(request.data.nr as u64).and_then(|row| match row.handling {
+            Handling::Stat(kind) => self.threads.get(&tid).map(|&tgid| (Call { tid, tgid, name: row.name, args: request.data.args }, kind)),
+            _ => None,
+        });
+        let outcome = match call {
+            Some((call, kind)) => self.magic_stat(&call, kind),
+            None => Outcome::Allow,
+        };
+        let (val, error, flags) = match outcome {
+            Outcome::Allow | Outcome::AtExit(_) => (0, 0, continue_flag),
+            Outcome::Deny(errno) => (0, -errno, 0),
+            Outcome::Return(value) => (value, 0, 0),
+            Outcome::AddFilter { program, added } => {
+                // Leave the notification unanswered: the interrupt ends
+                // the kernel's wait with -ERESTARTSYS and stops the thread
+                // right after its syscall instruction, where the filter
+                // goes in; the restarted call then arrives again.
+                if self.failed_filters.remove(&tid) {
+                    (0, -libc::EPERM, 0)
+                } else if crate::sys::ptrace_interrupt(Pid::from_raw(tid)).is_ok() {
+                    self.pending_filters.insert(tid, (program, added));
+                    return;
+                } else {
+                    (0, -libc::EPERM, 0)
+                }
+            }
+        };
+        // ENOENT: the caller died meanwhile; nothing is left to answer.
+        let _ = crate::sys::notif_send(listener, request.id, val, error, flags);
     }
 
     /// Writes the process tree to standard error: SIGUSR1 gives each
@@ -303,8 +433,9 @@ impl Supervisor {
                 }
             }
             WaitStatus::PtraceSyscall(pid) => {
-                self.on_exit_stop(pid.as_raw());
-                resume(pid.as_raw(), None);
+                if !self.on_exit_stop(pid.as_raw()) {
+                    resume(pid.as_raw(), None);
+                }
             }
             WaitStatus::Stopped(pid, sig) => resume(pid.as_raw(), Some(sig)),
             _ => {}
@@ -328,6 +459,15 @@ impl Supervisor {
     /// A `PTRACE_EVENT_STOP`: the attach stop of a new thread, or a
     /// group-stop of a running one.
     fn on_stop(&mut self, tid: i32, sig: Signal) {
+        if let Some((program, added)) = self.pending_filters.remove(&tid) {
+            if self.inject_filter(tid, &program, added) {
+                return;
+            }
+            // The interrupted call restarts and is answered with EPERM.
+            self.failed_filters.insert(tid);
+            resume(tid, None);
+            return;
+        }
         if !self.started.contains(&tid) {
             if self.threads.contains_key(&tid) {
                 self.started.insert(tid);
@@ -452,17 +592,15 @@ impl Supervisor {
                     self.at_exit.remove(&tid);
                 }
             }
-            Outcome::AddFilter { program, result, added } => match self.rewrite_into_seccomp(tid, regs, &program) {
+            Outcome::AddFilter { program, added } => match self.rewrite_into_seccomp(tid, regs, &program) {
                 Ok(()) => {
-                    self.at_exit.insert(tid, AtExit::Filter { saved: Box::new(regs), result, added });
+                    self.at_exit.insert(tid, AtExit::Filter { saved: Box::new(regs), added });
                     if ptrace::syscall(pid, None).is_err() {
                         self.at_exit.remove(&tid);
                     }
                 }
                 Err(errno) => {
-                    // Fail closed: the magic call fails and the policy
-                    // change it made stays, so later checks still apply
-                    // to the calls that are traced.
+                    // The magic call fails and changes nothing.
                     let message = format!("adding a seccomp filter to process {tid} failed: {errno}");
                     self.reporter.message(policy::level::WARNING, &message);
                     regs.orig_rax = u64::MAX;
@@ -479,56 +617,81 @@ impl Supervisor {
     /// the tracee's stack below the red zone. The process already has
     /// `no_new_privs`, set before its first filter.
     fn rewrite_into_seccomp(&mut self, tid: i32, regs: user_regs_struct, program: &[seccompiler::sock_filter]) -> Result<(), Errno> {
-        let pid = Pid::from_raw(tid);
-        let mut code = Vec::with_capacity(program.len() * 8);
-        for insn in program {
-            code.extend_from_slice(&insn.code.to_ne_bytes());
-            code.push(insn.jt);
-            code.push(insn.jf);
-            code.extend_from_slice(&insn.k.to_ne_bytes());
-        }
-        // x86_64 leaves 128 bytes below the stack pointer to leaf functions.
-        let filter_at = (regs.rsp - 128 - code.len() as u64) & !15;
-        let fprog_at = filter_at - 16;
-        let mut fprog = Vec::with_capacity(16);
-        fprog.extend_from_slice(&(program.len() as u16).to_ne_bytes());
-        fprog.extend_from_slice(&[0u8; 6]);
-        fprog.extend_from_slice(&filter_at.to_ne_bytes());
-        mem::write_bytes(pid, filter_at, &code)?;
-        mem::write_bytes(pid, fprog_at, &fprog)?;
-        let mut call = regs;
-        call.orig_rax = libc::SYS_seccomp as u64;
-        call.rdi = libc::SECCOMP_SET_MODE_FILTER as u64;
-        call.rsi = libc::SECCOMP_FILTER_FLAG_TSYNC as u64;
-        call.rdx = fprog_at;
-        ptrace::setregs(pid, call)
+        let call = seccomp_call_regs(Pid::from_raw(tid), regs, program)?;
+        ptrace::setregs(Pid::from_raw(tid), call)
     }
 
-    fn on_exit_stop(&mut self, tid: i32) {
-        let Some(work) = self.at_exit.remove(&tid) else { return };
-        let Ok(regs) = ptrace::getregs(Pid::from_raw(tid)) else { return };
+    /// Adds a filter to a thread stopped by `PTRACE_INTERRUPT` right after
+    /// a notified magic call returned: it points the thread back at that
+    /// call's `syscall` instruction with seccomp(2) arguments, and restores
+    /// everything at the exit stop. Returns whether the thread was resumed.
+    fn inject_filter(&mut self, tid: i32, program: &[seccompiler::sock_filter], added: crate::seccomp::TraceSet) -> bool {
+        let pid = Pid::from_raw(tid);
+        let Ok(regs) = ptrace::getregs(pid) else { return false };
+        // `syscall` is the two bytes 0f 05 just before the resume address.
+        let at = regs.rip.wrapping_sub(2);
+        if mem::read_bytes(pid, at, 2).ok().as_deref() != Some(&[0x0f, 0x05]) {
+            let message = format!("cannot add a seccomp filter to {tid}: it did not stop after a syscall instruction");
+            self.reporter.message(policy::level::WARNING, &message);
+            return false;
+        }
+        let Ok(mut call) = seccomp_call_regs(pid, regs, program) else { return false };
+        call.rip = at;
+        call.rax = libc::SYS_seccomp as u64;
+        call.orig_rax = u64::MAX;
+        if ptrace::setregs(pid, call).is_err() {
+            return false;
+        }
+        let work = AtExit::FilterEntry { saved: Box::new(regs), added };
+        self.at_exit.insert(tid, work);
+        if ptrace::syscall(pid, None).is_err() {
+            self.at_exit.remove(&tid);
+            return false;
+        }
+        true
+    }
+
+    /// Handles a syscall stop; returns whether the tracee was resumed.
+    fn on_exit_stop(&mut self, tid: i32) -> bool {
+        let Some(work) = self.at_exit.remove(&tid) else { return false };
+        let Ok(regs) = ptrace::getregs(Pid::from_raw(tid)) else { return false };
         match work {
+            AtExit::FilterEntry { saved, added } => {
+                // The entry stop of the injected seccomp(2): run it.
+                self.at_exit.insert(tid, AtExit::Filter { saved, added });
+                if ptrace::syscall(Pid::from_raw(tid), None).is_err() {
+                    self.at_exit.remove(&tid);
+                }
+                return true;
+            }
             AtExit::Bind { fd, target } => {
                 if regs.rax == 0 {
                     self.record_bind(tid, fd, target);
                 }
             }
-            AtExit::Filter { saved, result, added } => {
+            AtExit::Filter { saved, added } => {
                 let mut restored = *saved;
                 if regs.rax == 0 {
                     let tgid = self.threads.get(&tid).copied().unwrap_or(tid);
                     if let Some(proc_) = self.procs.get_mut(&tgid) {
                         proc_.traced = proc_.traced.union(&added);
                     }
-                    restored.rax = result as u64;
+                    // Restart the magic call: back to its syscall
+                    // instruction with its number, which the new filter
+                    // lets through to be applied.
+                    restored.rip = saved.rip.wrapping_sub(2);
+                    restored.rax = saved.orig_rax;
+                    restored.orig_rax = u64::MAX;
                 } else {
                     let message = format!("seccomp(2) in process {tid} to add a filter failed with {}", regs.rax as i64);
                     self.reporter.message(policy::level::WARNING, &message);
                     restored.rax = (-i64::from(libc::EPERM)) as u64;
+                    restored.orig_rax = u64::MAX;
                 }
                 let _ = ptrace::setregs(Pid::from_raw(tid), restored);
             }
         }
+        false
     }
 
     /// Adds the address of a successful bind to the connect whitelist,
@@ -1009,11 +1172,15 @@ impl Supervisor {
         if !(rest.is_empty() || rest.starts_with(b"/")) {
             return Outcome::Allow;
         }
-        let Some(proc_) = self.procs.get_mut(&call.tgid) else { return Outcome::Allow };
-        if proc_.sandbox.lock == LockState::On {
-            return Outcome::Allow;
+        match self.procs.get(&call.tgid) {
+            Some(proc_) if proc_.sandbox.lock != LockState::On => {}
+            _ => return Outcome::Allow,
         }
         let command = rest.strip_prefix(b"/").unwrap_or(b"");
+        if let Some(outcome) = self.filter_needed(call.tgid, command) {
+            return outcome;
+        }
+        let Some(proc_) = self.procs.get_mut(&call.tgid) else { return Outcome::Allow };
         let result = if rest.is_empty() {
             // `/dev/sydbox` itself: the "am I sandboxed?" probe.
             Ok(Applied::Done)
@@ -1050,26 +1217,43 @@ impl Supervisor {
                 return Outcome::Deny(e as i32);
             }
         }
-        // A category enabled at run time needs a filter that stops for it
-        // in this process and the children it creates afterwards.
-        let Some(proc_) = self.procs.get(&call.tgid) else { return Outcome::Return(0) };
-        let wanted = crate::seccomp::TraceSet {
-            exec: proc_.sandbox.exec != Mode::Off,
-            read: proc_.sandbox.read != Mode::Off,
-            write: proc_.sandbox.write != Mode::Off,
-            network: proc_.sandbox.network != Mode::Off,
-            magic: false,
+        Outcome::Return(0)
+    }
+
+    /// Returns `AddFilter` when a magic command would turn on a category
+    /// that the process's filters do not stop for; the command is applied
+    /// only when the call is restarted under the new filter.
+    fn filter_needed(&self, tgid: i32, command: &[u8]) -> Option<Outcome> {
+        let proc_ = self.procs.get(&tgid)?;
+        let text = std::str::from_utf8(command).ok()?;
+        let parsed = profile::parse_command(text).ok()?;
+        if parsed.op != Some(profile::Op::Set) || parsed.value.is_empty() {
+            return None;
+        }
+        let mut wanted = crate::seccomp::TraceSet::default();
+        let slot = match parsed.key {
+            profile::Key::SandboxExec => &mut wanted.exec,
+            profile::Key::SandboxRead => &mut wanted.read,
+            profile::Key::SandboxWrite => &mut wanted.write,
+            profile::Key::SandboxNetwork => &mut wanted.network,
+            _ => return None,
         };
+        // An invalid value is rejected when the command is applied.
+        let off = matches!(parsed.value.as_str(), "off" | "0");
+        let known = ["off", "allow", "deny", "0", "1", "2"].contains(&parsed.value.as_str());
+        if off || !known {
+            return None;
+        }
+        *slot = true;
         let added = wanted.minus(&proc_.traced);
         if added.is_empty() {
-            return Outcome::Return(0);
+            return None;
         }
         match crate::seccomp::trace_program(&added) {
-            Ok(program) => Outcome::AddFilter { program, result: 0, added },
+            Ok(program) => Some(Outcome::AddFilter { program, added }),
             Err(err) => {
-                let message = format!("cannot build a filter for a category enabled at run time: {err}");
-                self.reporter.message(policy::level::WARNING, &message);
-                Outcome::Deny(libc::ENOMEM)
+                tracing::warn!(%err, "cannot build a filter for a category enabled at run time");
+                Some(Outcome::Deny(libc::ENOMEM))
             }
         }
     }
@@ -1181,6 +1365,34 @@ impl FromBytesCompat for std::ffi::OsStr {
         use std::os::unix::ffi::OsStrExt as _;
         std::ffi::OsStr::from_bytes(bytes)
     }
+}
+
+/// Writes `program` and its `sock_fprog` below the red zone of a stopped
+/// thread's stack and returns registers that make the current system call
+/// `seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog)`.
+fn seccomp_call_regs(pid: Pid, regs: user_regs_struct, program: &[seccompiler::sock_filter]) -> Result<user_regs_struct, Errno> {
+    let mut code = Vec::with_capacity(program.len() * 8);
+    for insn in program {
+        code.extend_from_slice(&insn.code.to_ne_bytes());
+        code.push(insn.jt);
+        code.push(insn.jf);
+        code.extend_from_slice(&insn.k.to_ne_bytes());
+    }
+    // x86_64 leaves 128 bytes below the stack pointer to leaf functions.
+    let filter_at = (regs.rsp - 128 - code.len() as u64) & !15;
+    let fprog_at = filter_at - 16;
+    let mut fprog = Vec::with_capacity(16);
+    fprog.extend_from_slice(&(program.len() as u16).to_ne_bytes());
+    fprog.extend_from_slice(&[0u8; 6]);
+    fprog.extend_from_slice(&filter_at.to_ne_bytes());
+    mem::write_bytes(pid, filter_at, &code)?;
+    mem::write_bytes(pid, fprog_at, &fprog)?;
+    let mut call = regs;
+    call.orig_rax = libc::SYS_seccomp as u64;
+    call.rdi = libc::SECCOMP_SET_MODE_FILTER as u64;
+    call.rsi = libc::SECCOMP_FILTER_FLAG_TSYNC as u64;
+    call.rdx = fprog_at;
+    Ok(call)
 }
 
 /// Finds a descriptor of process `tgid` whose link is `link`.
