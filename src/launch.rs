@@ -193,12 +193,9 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
             }
             open_gate(gate_write).map_err(sys("write to the start pipe"))?;
             let listener = match programs.notify {
-                Some(_) => match crate::sys::recv_fd(listener_ours.as_raw_fd()) {
-                    Ok(fd) => Some(fd),
-                    // The child died before installing its filters; the
-                    // supervisor reaps it and reports its status.
-                    Err(_) => None,
-                },
+                // An error means the child died before installing its
+                // filters; the supervisor reaps it and reports its status.
+                Some(_) => crate::sys::recv_fd(listener_ours.as_raw_fd()).ok(),
                 None => None,
             };
             drop(listener_ours);

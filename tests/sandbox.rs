@@ -371,7 +371,7 @@ fn sigusr1_and_sigusr2_dump_the_process_tree() {
     require_ptrace!();
     for (signal, needle) in [(libc::SIGUSR1, "Received SIGUSR1"), (libc::SIGUSR2, "sandbox: {exec:off read:off write:deny")] {
         let case = Case::new();
-        let mut child = std::process::Command::new(common::sydbox_bin())
+        let child = std::process::Command::new(common::sydbox_bin())
             .args(["-m", "core/sandbox/write:deny", "--", "/bin/sh", "-c", "sleep 1; echo finished"])
             .current_dir(case.dir())
             .stdout(std::process::Stdio::piped())

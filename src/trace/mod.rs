@@ -432,11 +432,7 @@ impl Supervisor {
                     _ => resume(tid, None),
                 }
             }
-            WaitStatus::PtraceSyscall(pid) => {
-                if !self.on_exit_stop(pid.as_raw()) {
-                    resume(pid.as_raw(), None);
-                }
-            }
+            WaitStatus::PtraceSyscall(pid) if !self.on_exit_stop(pid.as_raw()) => resume(pid.as_raw(), None),
             WaitStatus::Stopped(pid, sig) => resume(pid.as_raw(), Some(sig)),
             _ => {}
         }
@@ -1390,7 +1386,7 @@ fn seccomp_call_regs(pid: Pid, regs: user_regs_struct, program: &[seccompiler::s
     let mut call = regs;
     call.orig_rax = libc::SYS_seccomp as u64;
     call.rdi = libc::SECCOMP_SET_MODE_FILTER as u64;
-    call.rsi = libc::SECCOMP_FILTER_FLAG_TSYNC as u64;
+    call.rsi = libc::SECCOMP_FILTER_FLAG_TSYNC;
     call.rdx = fprog_at;
     Ok(call)
 }
