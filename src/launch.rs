@@ -195,7 +195,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
             let listener = match programs.notify {
                 // An error means the child died before installing its
                 // filters; the supervisor reaps it and reports its status.
-                Some(_) => crate::sys::recv_fd(listener_ours.as_raw_fd()).ok(),
+                Some(_) => take_listener(child, &listener_ours).ok(),
                 None => None,
             };
             drop(listener_ours);
@@ -208,6 +208,20 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
             Ok(supervisor.run())
         }
     }
+}
+
+/// Receives the number of the child's listener descriptor, copies the
+/// descriptor with pidfd_getfd(2) and lets the child go on.
+fn take_listener(child: nix::unistd::Pid, socket: &OwnedFd) -> Result<OwnedFd, Errno> {
+    let mut number = [0u8; 4];
+    let got = nix::unistd::read(socket, &mut number)?;
+    if got != number.len() {
+        return Err(Errno::ECONNRESET);
+    }
+    let pidfd = crate::sys::pidfd_open(child)?;
+    let listener = crate::sys::pidfd_getfd(&pidfd, i32::from_ne_bytes(number))?;
+    nix::unistd::write(socket, b"k")?;
+    Ok(listener)
 }
 
 fn open_gate(gate: OwnedFd) -> Result<(), Errno> {
@@ -265,10 +279,21 @@ fn child_main(
         let Ok(listener) = crate::sys::seccomp_set_mode_filter_flags(notify, flags) else {
             die(b"sydbox: seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) failed\n", 1)
         };
-        if crate::sys::send_fd(listener_socket.as_raw_fd(), listener).is_err() {
-            die(b"sydbox: sending the seccomp listener to the supervisor failed\n", 1);
+        // The new filter may cover sendmsg, so the descriptor's number goes
+        // by write(2), and the supervisor takes the descriptor itself with
+        // pidfd_getfd(2) before it acknowledges.
+        let number = listener.to_ne_bytes();
+        let mut ack = [0u8; 1];
+        // SAFETY: write(2) and read(2) on valid stack buffers are
+        // async-signal-safe.
+        let handed_over = unsafe {
+            libc::write(listener_socket.as_raw_fd(), number.as_ptr().cast(), number.len()) == number.len() as isize
+                && libc::read(listener_socket.as_raw_fd(), ack.as_mut_ptr().cast(), 1) == 1
+        };
+        if !handed_over {
+            die(b"sydbox: handing the seccomp listener to the supervisor failed\n", 1);
         }
-        // SAFETY: `listener` is this process's own descriptor, now sent.
+        // SAFETY: `listener` is this process's own descriptor, now copied.
         unsafe { libc::close(listener) };
     }
     if let Some(trace) = &filters.trace {

@@ -100,62 +100,6 @@ pub fn seccomp_set_mode_filter_flags(program: &[seccompiler::sock_filter], flags
     Errno::result(res).map(|fd| fd as RawFd)
 }
 
-/// Sends descriptor `fd` over the unix socket `socket` (SCM_RIGHTS).
-/// Async-signal-safe: every buffer is on the stack.
-pub fn send_fd(socket: RawFd, fd: RawFd) -> Result<(), Errno> {
-    let mut byte = [0u8; 1];
-    let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
-    // Room for one cmsghdr carrying one int, 8-byte aligned.
-    let mut control = [0u64; 4];
-    // SAFETY: msghdr is plain data for which all zeroes is valid.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    // SAFETY: CMSG_SPACE only computes a size.
-    msg.msg_controllen = unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) } as usize;
-    // SAFETY: `msg` points at `control`, which is large enough for one
-    // header and one descriptor, so CMSG_FIRSTHDR and CMSG_DATA stay in it.
-    unsafe {
-        let header = libc::CMSG_FIRSTHDR(&msg);
-        (*header).cmsg_level = libc::SOL_SOCKET;
-        (*header).cmsg_type = libc::SCM_RIGHTS;
-        (*header).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as usize;
-        std::ptr::write_unaligned(libc::CMSG_DATA(header).cast::<RawFd>(), fd);
-    }
-    // SAFETY: `msg` and the buffers it points at are valid for the call.
-    let res = unsafe { libc::sendmsg(socket, &msg, 0) };
-    Errno::result(res).map(drop)
-}
-
-/// Receives one descriptor sent with [`send_fd`].
-pub fn recv_fd(socket: RawFd) -> Result<OwnedFd, Errno> {
-    let mut byte = [0u8; 1];
-    let mut iov = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
-    let mut control = [0u64; 4];
-    // SAFETY: msghdr is plain data for which all zeroes is valid.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = std::mem::size_of_val(&control);
-    // SAFETY: `msg` and its buffers are valid for writes during the call.
-    let got = Errno::result(unsafe { libc::recvmsg(socket, &mut msg, libc::MSG_CMSG_CLOEXEC) })?;
-    if got == 0 {
-        return Err(Errno::ECONNRESET);
-    }
-    // SAFETY: the kernel filled `control` and set msg_controllen, so the
-    // header walk stays inside it.
-    unsafe {
-        let header = libc::CMSG_FIRSTHDR(&msg);
-        if header.is_null() || (*header).cmsg_level != libc::SOL_SOCKET || (*header).cmsg_type != libc::SCM_RIGHTS {
-            return Err(Errno::EBADMSG);
-        }
-        let fd = std::ptr::read_unaligned(libc::CMSG_DATA(header).cast::<RawFd>());
-        Ok(OwnedFd::from_raw_fd(fd))
-    }
-}
-
 /// Receives one seccomp notification (`SECCOMP_IOCTL_NOTIF_RECV`).
 pub fn notif_recv(listener: RawFd) -> Result<libc::seccomp_notif, Errno> {
     // SAFETY: seccomp_notif is plain data; the kernel requires it zeroed.

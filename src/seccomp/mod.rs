@@ -281,10 +281,11 @@ pub struct Filters {
 
 /// Builds every filter.
 ///
-/// With `set.magic`, stat-family calls reach the supervisor through user
+/// The calls of the categories in force reach the supervisor through user
 /// notification (a round trip of a few microseconds) rather than a ptrace
-/// stop, because a build makes tens of thousands of them and almost none
-/// is magic. `emulate_nondumpable` answers `prctl(PR_SET_DUMPABLE, 0)`
+/// stop: a build makes tens of thousands of them, stat-family calls for
+/// the magic interface above all. Only bind, whose exit stop records a
+/// successful bind, stays on ptrace. `emulate_nondumpable` answers `prctl(PR_SET_DUMPABLE, 0)`
 /// with success without letting it take effect: an unprivileged supervisor
 /// could not read the memory of a non-dumpable tracee, and every check of
 /// its calls would fail closed (design section 5).
@@ -305,18 +306,27 @@ pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool)
         let rules = BTreeMap::from([(libc::SYS_prctl, vec![rule])]);
         before.push(compile("dumpable", rules, SeccompAction::Allow, SeccompAction::Errno(0))?);
     }
-    let notify = if set.magic { Some(notify_program()?) } else { None };
-    let traced = TraceSet { magic: false, ..*set };
-    let trace = if traced.is_empty() { None } else { Some(trace_program(&traced)?) };
+    // Everything decided by allow or deny goes by notification; bind stays
+    // on ptrace, whose exit stop records a successful bind.
+    let mut notified = trace_rules(set);
+    let mut traced = BTreeMap::new();
+    if let Some(bind) = notified.remove(&libc::SYS_bind) {
+        traced.insert(libc::SYS_bind, bind);
+    }
+    let notify = if notified.is_empty() { None } else { Some(notify_program(notified)?) };
+    let trace = if traced.is_empty() {
+        None
+    } else {
+        Some(compile("trace", traced, SeccompAction::Allow, SeccompAction::Trace(0))?)
+    };
     Ok(Filters { before, notify, trace })
 }
 
-/// The filter that sends stat-family calls to the user-notification
-/// listener. seccompiler has no user-notify action, so the program is
-/// built with `Trace(0)` and its trace returns are rewritten.
-pub fn notify_program() -> Result<BpfProgram, SeccompError> {
-    let stats = TraceSet { magic: true, ..TraceSet::default() };
-    let mut program = compile("notify", trace_rules(&stats), SeccompAction::Allow, SeccompAction::Trace(0))?;
+/// The filter that sends calls to the user-notification listener.
+/// seccompiler has no user-notify action, so the program is built with
+/// `Trace(0)` and its trace returns are rewritten.
+pub fn notify_program(rules: BTreeMap<i64, Vec<SeccompRule>>) -> Result<BpfProgram, SeccompError> {
+    let mut program = compile("notify", rules, SeccompAction::Allow, SeccompAction::Trace(0))?;
     const RET: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
     for insn in &mut program {
         if insn.code == RET && insn.k == libc::SECCOMP_RET_TRACE {

@@ -316,9 +316,9 @@ impl Supervisor {
         Ok(())
     }
 
-    /// Answers one stat-family call that arrived by user notification:
-    /// an ordinary path continues to the kernel, a magic one is decided
-    /// like a trapped call.
+    /// Answers one call that arrived by user notification: an allowed call
+    /// continues to the kernel, a denied one fails with its errno, a magic
+    /// stat is answered by the supervisor.
     fn handle_notification(&mut self) {
         use std::os::fd::AsRawFd as _;
         let Some(listener) = self.listener.as_ref().map(|fd| fd.as_raw_fd()) else { return };
@@ -334,16 +334,11 @@ impl Supervisor {
         self.notifications += 1;
         let continue_flag = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32;
         let tid = request.pid as i32;
-        let call = table::row(request.data.nr as u64).and_then(|row| match row.handling {
-            Handling::Stat(kind) => self.threads.get(&tid).map(|&tgid| (Call { tid, tgid, name: row.name, args: request.data.args }, kind)),
-            _ => None,
-        });
-        let outcome = match call {
-            Some((call, kind)) => self.magic_stat(&call, kind),
-            None => Outcome::Allow,
-        };
+        let outcome = self.decide(tid, request.data.nr as u64, request.data.args);
         let (val, error, flags) = match outcome {
-            Outcome::Allow | Outcome::AtExit(_) => (0, 0, continue_flag),
+            Outcome::Allow => (0, 0, continue_flag),
+            // Only bind needs an exit stop, and bind stays on ptrace.
+            Outcome::AtExit(_) => (0, -libc::EPERM, 0),
             Outcome::Deny(errno) => (0, -errno, 0),
             Outcome::Return(value) => (value, 0, 0),
             Outcome::AddFilter { program, added } => {
@@ -567,7 +562,7 @@ impl Supervisor {
             // The thread vanished (killed, or its group exec'd): nothing to resume.
             return;
         };
-        let outcome = self.decide(tid, &regs);
+        let outcome = self.decide(tid, regs.orig_rax, regs_args(&regs));
         match outcome {
             Outcome::Allow => resume(tid, None),
             Outcome::Deny(errno) => {
@@ -753,14 +748,16 @@ impl Supervisor {
     }
 
     /// Decides one trapped call.
-    fn decide(&mut self, tid: i32, regs: &user_regs_struct) -> Outcome {
+    ///
+    /// Both channels come here: ptrace stops with the registers' number
+    /// and arguments, user notifications with their `seccomp_data`.
+    fn decide(&mut self, tid: i32, nr: u64, args: [u64; 6]) -> Outcome {
         let Some(&tgid) = self.threads.get(&tid) else {
             // Fail closed: a thread the supervisor does not know.
             return Outcome::Deny(libc::EPERM);
         };
-        let Some(row) = table::row(regs.orig_rax) else { return Outcome::Deny(libc::ENOSYS) };
+        let Some(row) = table::row(nr) else { return Outcome::Deny(libc::ENOSYS) };
         *self.stops.entry(row.name).or_insert(0) += 1;
-        let args = regs_args(regs);
         let ignored = self.procs.get(&tgid).is_none_or(|p| p.ignored);
         let call = Call { tid, tgid, name: row.name, args };
         match row.handling {
