@@ -402,7 +402,8 @@ const ALL_KEYS: &[&str] = &[
     "filter/network+LOOPBACK@0",
 ];
 
-/// Keys that only make sense at start-up; the runtime interface may reject them.
+/// Keys that take effect only at start-up, so the runtime interface may
+/// reject them.
 const START_UP_KEYS: &[&str] = &[
     "core/trace/use_seccomp",
     "core/trace/use_seize",

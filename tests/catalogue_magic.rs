@@ -194,8 +194,8 @@ fn exec_lock_fires_at_exec() {
     });
 }
 
-/// Waits up to ten seconds for FILE, since `cmd/exec` returns once the
-/// program has started, not when it ends.
+/// Returns a shell snippet that waits up to ten seconds for FILE, because
+/// `cmd/exec` returns once the program has started, not when it ends.
 fn wait_for_file(file: &str) -> String {
     format!("i=0; while [ ! -e {file} ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -e {file} ]")
 }

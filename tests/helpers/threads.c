@@ -3,7 +3,7 @@
  * tests of per-thread sandbox state and of exec from a non-leader thread.
  *
  * Usage:
- *   threads magic MAGIC PATH   one thread calls stat(2) on MAGIC (a
+ *   threads magic MAGIC PATH   one thread calls newfstatat(2) on MAGIC (a
  *                              /dev/sydbox path), then, after it ended, a
  *                              second thread calls mkdir(2) on PATH
  *   threads exec PROGRAM [ARG...]
