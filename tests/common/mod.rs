@@ -963,3 +963,128 @@ pub fn write_executable(path: &Path, contents: &str) {
     fs::set_permissions(path, fs::Permissions::from_mode(0o755))
         .unwrap_or_else(|e| panic!("failed to chmod {}: {e}", path.display()));
 }
+
+// ---------------------------------------------------------------------------
+// Catalogue helpers
+// ---------------------------------------------------------------------------
+
+/// Magic commands of the two trace settings that every catalogue case runs
+/// under: the defaults, and seccomp plus PTRACE_SEIZE. Both must give the
+/// same observable results.
+pub const TRACE_OPTION_SETS: [&[&str]; 2] = [
+    &[],
+    &["core/trace/use_seccomp:1", "core/trace/use_seize:1"],
+];
+
+/// Runs `body` once for each entry of `TRACE_OPTION_SETS`, passing the magic
+/// commands of that setting (see `Case::with_magic`).
+pub fn each_trace_option(mut body: impl FnMut(&[&str])) {
+    for options in TRACE_OPTION_SETS {
+        body(options);
+    }
+}
+
+impl Case {
+    /// Creates a case that starts with `-m` for each of `commands`.
+    pub fn with_magic(commands: &[&str]) -> Case {
+        let mut case = Case::new();
+        for command in commands {
+            case.magic(command);
+        }
+        case
+    }
+
+    /// Returns `relative` joined to the resolved case directory, as a string
+    /// for helper arguments and patterns.
+    pub fn resolved(&self, relative: &str) -> String {
+        let base = self.home_resolved();
+        if relative.is_empty() {
+            base.display().to_string()
+        } else {
+            base.join(relative).display().to_string()
+        }
+    }
+
+    /// Whitelists the system trees that a dynamically linked helper reads
+    /// while it starts (the loader cache and shared libraries), so a case
+    /// with `core/sandbox/read:deny` fails only on the paths it tests.
+    pub fn allow_system_reads(&mut self) -> &mut Self {
+        for pattern in ["/usr/***", "/lib/***", "/lib64/***", "/lib32/***", "/etc/***"] {
+            self.magic(format!("whitelist/read+{pattern}"));
+        }
+        self
+    }
+}
+
+/// Returns a description of every entry under `dir`: type, permission bits,
+/// owner, size, modification and change times, and the contents of regular
+/// files or the target of symbolic links. Two equal snapshots mean that
+/// nothing under `dir` was created, removed or changed (access times are
+/// left out). Entries the caller cannot read are described as unreadable.
+pub fn tree_snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    use std::os::unix::fs::MetadataExt;
+
+    let mut entries = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(listing) = fs::read_dir(&current) else {
+            entries.insert(current, "unreadable directory".to_string());
+            continue;
+        };
+        for entry in listing {
+            let path = entry.expect("failed to read a directory entry").path();
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                entries.insert(path, "vanished".to_string());
+                continue;
+            };
+            let mut text = format!(
+                "mode={:o} uid={} gid={} size={} mtime={}.{} ctime={}.{}",
+                meta.mode(),
+                meta.uid(),
+                meta.gid(),
+                meta.size(),
+                meta.mtime(),
+                meta.mtime_nsec(),
+                meta.ctime(),
+                meta.ctime_nsec()
+            );
+            if meta.file_type().is_symlink() {
+                let target = fs::read_link(&path).unwrap_or_default();
+                text.push_str(&format!(" link={}", target.display()));
+            } else if meta.is_file() {
+                match fs::read(&path) {
+                    Ok(bytes) => text.push_str(&format!(" data={:?}", String::from_utf8_lossy(&bytes))),
+                    Err(e) => text.push_str(&format!(" data=<{e}>")),
+                }
+            } else if meta.is_dir() {
+                pending.push(path.clone());
+            }
+            entries.insert(path, text);
+        }
+    }
+    entries
+}
+
+/// Returns the lines on which two snapshots of `tree_snapshot` differ, for
+/// failure messages.
+pub fn snapshot_difference(
+    before: &std::collections::BTreeMap<PathBuf, String>,
+    after: &std::collections::BTreeMap<PathBuf, String>,
+) -> String {
+    let mut lines = Vec::new();
+    for (path, old) in before {
+        match after.get(path) {
+            None => lines.push(format!("removed {}: {old}", path.display())),
+            Some(new) if new != old => {
+                lines.push(format!("changed {}: {old} -> {new}", path.display()))
+            }
+            Some(_) => {}
+        }
+    }
+    for (path, new) in after {
+        if !before.contains_key(path) {
+            lines.push(format!("created {}: {new}", path.display()));
+        }
+    }
+    lines.join("\n")
+}
