@@ -66,7 +66,7 @@ fn main() -> ExitCode {
                 let origin = Origin::CommandLine { index: magic_index };
                 match profile::parse_command(text) {
                     Ok(item) => commands.push(Spanned { origin, item }),
-                    Err(err) => errors.push(format!("invalid magic: `{text}': {err}")),
+                    Err(err) => errors.push(format!("invalid magic: `{text}' (-m #{magic_index}): {err}")),
                 }
             }
         }

@@ -82,7 +82,6 @@ fn invalid_magic_exits_one() {
 
 /// sydbox-1 starts every such message with `invalid magic:`.
 #[test]
-#[ignore = "sydbox: value and operation errors of -m print `-m #N:` instead of sydbox-1's `invalid magic:` prefix"]
 fn invalid_magic_message_prefix() {
     for magic in ["core/sandbox/wrte:deny", "core/sandbox/write:maybe", "whitelist/read+", "cmd/exec!true"] {
         let mut case = Case::new();
@@ -226,7 +225,6 @@ fn initial_exec_not_sandboxed() {
 
 /// kill_if_match does not apply to the initial exec of the command either.
 #[test]
-#[ignore = "sydbox: exec/kill_if_match kills the command at its initial exec, which sydbox-1 exempts"]
 fn initial_exec_not_killed() {
     require_ptrace!();
     let exitwith = fs::canonicalize(helper("exitwith")).unwrap();

@@ -44,7 +44,6 @@ fn malformed_magic_is_einval() {
 
 /// A trailing slash with no command is not the probe.
 #[test]
-#[ignore = "sydbox: stat(\"/dev/sydbox/\") succeeds like the probe; sydbox-1 failed it with EINVAL (empty command)"]
 fn empty_magic_command_einval() {
     require_ptrace!();
     each_trace_option(|options| {
@@ -129,7 +128,6 @@ fn runtime_whitelist_immediate() {
 
 /// A category enabled only at run time is enforced from then on.
 #[test]
-#[ignore = "sydbox: a sandbox category enabled only at run time through /dev/sydbox is not enforced"]
 fn runtime_enabled_category_enforced() {
     require_ptrace!();
     each_trace_option(|options| {

@@ -236,7 +236,6 @@ fn mkdir_p_walk() {
 }
 
 #[test]
-#[ignore = "sydbox: with raise_safe:1 a safe denial fails with EPERM instead of its own errno (EEXIST, ENOTDIR, ENOTEMPTY, EISDIR)"]
 fn mkdir_p_raise_safe_reported() {
     require_ptrace!();
     each_trace_option(|options| {
@@ -266,7 +265,6 @@ fn runtime_change_shared_threads() {
 
 /// SIGUSR1 and SIGUSR2 make sydbox dump its state; tracing goes on.
 #[test]
-#[ignore = "sydbox: SIGUSR1 and SIGUSR2 dumps are not implemented; SIGUSR1 kills sydbox (exit 138)"]
 fn sigusr_dumps_state() {
     require_ptrace!();
     each_trace_option(|options| {

@@ -111,7 +111,6 @@ fn successful_bind_connectable() {
 /// Decided deviation: a successful_bind entry ends when its socket closes
 /// (sydbox-1 kept it for the whole run).
 #[test]
-#[ignore = "sydbox: successful_bind entries are not removed when the bound socket closes"]
 fn successful_bind_ends_on_close() {
     require_ptrace!();
     each_trace_option(|options| {

@@ -401,7 +401,6 @@ fn mount_and_umount_matrix() {
 /// The "safe" denials of the original suite, which ran with
 /// `raise_safe:1`: the same errno as without it, now reported.
 #[test]
-#[ignore = "sydbox: with raise_safe:1 a safe denial fails with EPERM instead of its own errno (EEXIST, ENOTDIR, ENOTEMPTY, EISDIR)"]
 fn safe_errnos_reported_with_raise_safe() {
     require_ptrace!();
     check_rows(

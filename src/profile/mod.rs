@@ -192,13 +192,28 @@ pub struct Spanned<T> {
 }
 
 /// A rejected profile line or `-m` argument.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{origin}: `{text}': {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileError {
     pub origin: Origin,
     pub text: String,
     pub reason: String,
 }
+
+impl fmt::Display for ProfileError {
+    /// `FILE:LINE: `TEXT': REASON` for a profile line, and sydbox-1's
+    /// `invalid magic: `TEXT': REASON` (with the argument's position) for
+    /// `-m`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.origin {
+            Origin::CommandLine { index } => {
+                write!(f, "invalid magic: `{}' (-m #{index}): {}", self.text, self.reason)
+            }
+            origin => write!(f, "{origin}: `{}': {}", self.text, self.reason),
+        }
+    }
+}
+
+impl std::error::Error for ProfileError {}
 
 /// A profile read into memory, before parsing.
 #[derive(Debug, Clone)]

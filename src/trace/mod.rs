@@ -516,13 +516,14 @@ impl Supervisor {
         }
         let exe = read_link(&format!("/proc/{tid}/exe")).unwrap_or_default();
         let Some(proc_) = self.procs.get_mut(&tid) else { return };
-        proc_.exempt_exec = false;
+        // The command's own first exec is exempt from the exec controls.
+        let first_exec = std::mem::replace(&mut proc_.exempt_exec, false);
         proc_.same_root = None;
         proc_.comm = basename(&exe);
         if proc_.sandbox.lock == LockState::Exec {
             proc_.sandbox.lock = LockState::On;
         }
-        if proc_.ignored {
+        if proc_.ignored || first_exec {
             return;
         }
         if let Some(rule) = self.global.exec_match(&self.global.kill_if_match, &exe) {
@@ -930,11 +931,14 @@ impl Supervisor {
         if verdict.allow {
             return Ok(());
         }
-        // A "safe" denial: the call would fail anyway for the file's type.
+        // A "safe" denial: the call would fail anyway for the file's type,
+        // so it fails with that errno, reported only with raise_safe.
+        let mut deny_errno = deny_errno;
         if let Some(errno) = file_check(arg, &call.args, &resolved) {
             if !self.global.raise_safe {
                 return Err(Denied::silent(errno));
             }
+            deny_errno = errno;
         }
         let description = describe(call, arg, &raw, self.describe_prefix(call, arg));
         let tip = Some(policy::tip_for_path(category, &resolved.path));
