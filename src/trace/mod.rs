@@ -328,8 +328,16 @@ impl Supervisor {
             }
             same
         });
-        let root_prefix = if same_root { Vec::new() } else { format!("/proc/{tid}/root").into_bytes() };
-        View { root_prefix, tgid, tid }
+        if same_root {
+            return View { root_prefix: Vec::new(), tgid, tid };
+        }
+        // Another root (a chroot, or the --isolate view), whose /proc may
+        // belong to another pid namespace: /proc/self takes the pids the
+        // tracee sees there. Pid 0 (no /proc/0) fails closed for a thread
+        // that vanished.
+        let root_prefix = format!("/proc/{tid}/root").into_bytes();
+        let (ns_tgid, ns_tid) = resolve::namespace_ids(tid).unwrap_or((0, 0));
+        View { root_prefix, tgid: ns_tgid, tid: ns_tid }
     }
 
     fn on_syscall(&mut self, tid: i32) {
@@ -584,7 +592,11 @@ impl Supervisor {
                 return Err(Denied::silent(errno));
             }
         };
-        let pids = self.proc_pids(call);
+        let mut pids = self.proc_pids(call);
+        if self.procs.get(&call.tgid).and_then(|p| p.same_root) == Some(false) {
+            // Match /proc/PID rules with the pids the tracee sees.
+            pids = pids.iter().filter_map(|pid| resolve::namespace_ids(*pid).map(|ids| ids.0)).collect();
+        }
         let sandbox = self.sandbox(call.tgid).expect("checked above");
         let verdict = sandbox.check_path(category, &resolved.path, &self.global, &pids);
         if verdict.allow {
