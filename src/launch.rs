@@ -86,6 +86,7 @@ pub fn trace_set(policy: &Policy) -> TraceSet {
         write: sandbox.write != Mode::Off,
         network: sandbox.network != Mode::Off,
         magic: sandbox.lock != LockState::On,
+        processes: policy.global.limit_processes.is_some(),
     }
 }
 
@@ -172,10 +173,19 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
                 let _ = signal::kill(child, Signal::SIGKILL);
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
             }
+            let cgroup = policy.global.limit_processes.and_then(crate::ns::cgroup::PidsCgroup::create);
+            if let Some(cgroup) = &cgroup {
+                if let Err(err) = cgroup.add(child) {
+                    tracing::warn!(%err, "could not move the command into its cgroup");
+                }
+            }
             open_gate(gate_write).map_err(sys("write to the start pipe"))?;
             let comm = argv[0].to_string_lossy().into_owned();
-            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, child, reporter, traced);
-            Ok(supervisor.run())
+            let limit = policy.global.limit_processes;
+            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, child, reporter, traced).with_process_limit(limit);
+            let end = supervisor.run();
+            drop(cgroup);
+            Ok(end)
         }
     }
 }
@@ -377,6 +387,13 @@ pub fn run_isolated(
                 kill_pid1();
                 return Err(err.into());
             }
+            // pid 1 and everything it forks count against the cgroup.
+            let cgroup = policy.global.limit_processes.and_then(|n| crate::ns::cgroup::PidsCgroup::create(n + 1));
+            if let Some(cgroup) = &cgroup {
+                if let Err(err) = cgroup.add(pid1) {
+                    tracing::warn!(%err, "could not move pid 1 into its cgroup");
+                }
+            }
             open_gate(maps_write).map_err(sys("write to pid 1's start pipe"))?;
             let command = match receive_command_pid(&hello_ours) {
                 Ok(Some(pid)) => pid,
@@ -406,12 +423,14 @@ pub fn run_isolated(
             }
             open_gate(seized_write).map_err(sys("write to the command's start pipe"))?;
             let comm = argv[0].to_string_lossy().into_owned();
-            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, command, reporter, traced);
+            let limit = policy.global.limit_processes;
+            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, command, reporter, traced).with_process_limit(limit);
             let end = supervisor.run();
             // pid 1 exits once its last child is gone; its exit removes the
             // namespaces and every mount in them. The supervisor's loop may
             // have reaped it already (ECHILD).
             let _ = nix::sys::wait::waitpid(pid1, None);
+            drop(cgroup);
             Ok(end)
         }
     }

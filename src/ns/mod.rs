@@ -2,6 +2,7 @@
 //! and gid maps the parent writes, loopback bring-up, the capability drop
 //! of the command, and sydbox's own pid 1 (the reaper).
 
+pub mod cgroup;
 pub mod reaper;
 
 use nix::errno::Errno;
