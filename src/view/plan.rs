@@ -399,8 +399,9 @@ pub fn plan(policy: &Policy, isolate: &Isolate, caller: &Caller, host: &dyn Host
             out.notes.push(format!("{reason}: served by the view's fresh /proc"));
             continue;
         }
-        if base.as_deref() == Some("/") {
-            // The host's root is the base: everything is already there.
+        if base.as_deref() == Some("/") && !writable {
+            // The host's root is the base: every path is already there,
+            // read-only; only writable trees need their own bind.
             continue;
         }
         if within(&pattern, "/dev") && !DEVICE_PREFIXES.iter().any(|p| pattern.starts_with(p)) {
