@@ -8,8 +8,9 @@
 //! the supervisor (`PR_SET_PDEATHSIG`).
 //!
 //! This runs in a child created by `clone(2)` from the single-threaded
-//! supervisor, so it may allocate until it forks the command; the command
-//! side, between that fork and `execve(2)`, allocates nothing.
+//! supervisor, and pid 1 starts no threads, so both it and the command
+//! (between its fork and `execve(2)`) may allocate: no other thread can
+//! hold an allocator lock.
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd as _, OwnedFd};
@@ -112,9 +113,8 @@ pub fn run(pid1: Pid1) -> ! {
     envp.push(std::ptr::null());
     let exec_failed = format!("sydbox: can't exec `{}' in the view: execve failed with errno ", program.to_string_lossy()).into_bytes();
 
-    // SAFETY: pid 1 is single-threaded; the child runs `command_main`,
-    // which calls only async-signal-safe functions and allocates nothing
-    // before it execs or exits (Landlock's restrict step included).
+    // SAFETY: pid 1 is single-threaded, so the child inherits no lock held
+    // by another thread; it runs only `command_main`, which execs or exits.
     let command = match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
             command_main(&pid1.hello, &pid1.seized, ruleset, &pid1.programs, &program, &argv, &envp, &exec_failed)

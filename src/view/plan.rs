@@ -249,10 +249,10 @@ fn expand(pattern: &str, host: &dyn Host) -> Expansion {
             if has_glob(component) {
                 let parent = if dir.is_empty() { "/" } else { dir.as_str() };
                 for name in host.list(parent) {
-                    if !name.starts_with('.') || component.starts_with('.') {
-                        if wildmatch(component.as_bytes(), name.as_bytes()) {
-                            next.push(format!("{dir}/{name}"));
-                        }
+                    // Like the inner layer's matcher, a wildcard matches
+                    // dot files too.
+                    if wildmatch(component.as_bytes(), name.as_bytes()) {
+                        next.push(format!("{dir}/{name}"));
                     }
                 }
             } else {
