@@ -31,7 +31,7 @@ pub fn clone_flags(new_netns: bool) -> libc::c_int {
     flags
 }
 
-/// Where the caller of a fork-like call continues.
+/// The side of a fork-like call the caller continues on.
 pub enum Forked {
     Parent(Pid),
     Child,

@@ -176,7 +176,9 @@ mod tests {
         assert_eq!((spec.source.as_str(), spec.target.as_str(), spec.writable), ("/a", "/a", false));
         let spec = BindSpec::parse("/a:/b:rw,dev,try").unwrap();
         assert_eq!(spec.target, "/b");
-        assert!(spec.writable && spec.devices && spec.optional);
+        assert!(spec.writable);
+        assert!(spec.devices);
+        assert!(spec.optional);
         assert!(BindSpec::parse("a:/b").is_err());
         assert!(BindSpec::parse("/a:/b:bogus").is_err());
         assert_eq!(BindSpec::parse("${PWD}::rw").unwrap().target, "${PWD}");

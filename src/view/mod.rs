@@ -24,7 +24,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 /// The template used when neither the profile nor the command line names one.
 pub const DEFAULT_TEMPLATE: &str = "minimal";
 
-/// Why a template could not be loaded.
+/// A template that could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("template `{name}' not found in $SYDBOX_TEMPLATE_PATH or the built-in set ({builtins})")]

@@ -15,13 +15,12 @@ use crate::policy::isolate::{Isolate, NetMode};
 use crate::policy::wildmatch::wildmatch;
 use crate::policy::{Action, Mode, PathRule, Policy};
 
-/// The most paths one glob may expand to before the plan binds its
-/// longest literal prefix instead.
+/// The maximum number of paths one glob may expand to before the plan
+/// binds its longest literal prefix instead.
 pub const MAX_GLOB_PATHS: usize = 32;
 
-/// Device trees a whitelist may bring into the view with their device
-/// nodes usable; every other `/dev` entry is served by the view's own
-/// minimal `/dev`.
+/// Device trees a whitelist may bring into the view with usable device
+/// nodes. The view's own minimal `/dev` serves every other `/dev` entry.
 const DEVICE_PREFIXES: &[&str] = &["/dev/snd", "/dev/dri", "/dev/video", "/dev/nvidia", "/dev/input"];
 
 /// The type of a host file, as far as planning needs it.
@@ -72,7 +71,7 @@ impl Host for RealHost {
     }
 }
 
-/// What the plan needs to know about the caller besides the policy.
+/// The caller's environment, the plan's input besides the policy.
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     /// Environment variables for `${NAME}` in templates (`PWD`, `HOME`,
@@ -150,7 +149,7 @@ pub struct MountPlan {
     pub ops: Vec<MountOp>,
     /// Whether the command gets a new network namespace (loopback only).
     pub new_netns: bool,
-    /// Why the network was chosen, for the printed plan.
+    /// The reason for the network choice, for the printed plan.
     pub net_reason: String,
     pub hostname: String,
     /// Entries left out of the view or bound wider than written.
@@ -394,6 +393,9 @@ pub fn plan(policy: &Policy, isolate: &Isolate, caller: &Caller, host: &dyn Host
             patterns.push((pattern.clone(), false, format!("whitelist/network/connect+{}", rule.text)));
         }
     }
+    // wildmatch::expand stores `DIR/***` as `DIR` and `DIR/**`; the tree
+    // entry speaks for both.
+    let tree_entries: std::collections::HashSet<String> = patterns.iter().map(|(p, _, _)| p.clone()).collect();
     for (pattern, writable, reason) in patterns {
         if within(&pattern, "/proc") {
             out.notes.push(format!("{reason}: served by the view's fresh /proc"));
@@ -420,7 +422,10 @@ pub fn plan(policy: &Policy, isolate: &Isolate, caller: &Caller, host: &dyn Host
         };
         let paths = match expansion {
             Expansion::Paths(paths) if paths.is_empty() => {
-                let tree = pattern.strip_suffix("/***").filter(|t| !has_glob(t));
+                if tree_entries.contains(&format!("{pattern}/**")) {
+                    continue;
+                }
+                let tree = pattern.strip_suffix("/***").or_else(|| pattern.strip_suffix("/**")).filter(|t| !has_glob(t));
                 let parent_exists = tree
                     .and_then(|t| t.rsplit_once('/'))
                     .is_some_and(|(parent, _)| host.kind(&source_of(if parent.is_empty() { "/" } else { parent })) == Some(FileKind::Directory));

@@ -100,7 +100,7 @@ fn missing_write_tree_is_created_on_the_host() {
     assert!(!plan.ops.contains(&MountOp::CreateHostDir { path: "/home/u/.config/App".into() }));
     let host = FakeHost::new(&["/home/", "/home/u/", "/home/u/.config/"]);
     let plan = super::plan(&policy, &policy.global.isolate, &Caller::default(), &host);
-    assert_eq!(plan.ops[0], MountOp::CreateHostDir { path: "/home/u/.config/App".into() });
+    assert_eq!(plan.ops[0], MountOp::CreateHostDir { path: "/home/u/.config/App".into() }, "{plan}");
 }
 
 #[test]
