@@ -215,8 +215,25 @@ pub fn create(plan: &LandlockPlan) -> Result<::landlock::RulesetCreated, Landloc
     for (paths, rights) in groups {
         for path in paths.iter().flatten() {
             let Ok(meta) = std::fs::metadata(path) else { continue };
-            let rights = if meta.is_dir() { rights } else { rights & AccessFs::from_file(abi) };
-            let Ok(fd) = PathFd::new(path) else { continue };
+            // A FIFO or socket cannot carry a rule (EBADFD). One with a name
+            // on disk gets its directory's rule instead, a superset. An
+            // anonymous one (`/dev/stdout` on a pipe) needs none, because
+            // Landlock does not restrict pipefs and sockfs.
+            use std::os::unix::fs::FileTypeExt as _;
+            let kind = meta.file_type();
+            let mut target = path.clone();
+            let mut is_dir = meta.is_dir();
+            if kind.is_fifo() || kind.is_socket() {
+                match std::fs::canonicalize(path).ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
+                    Some(parent) => {
+                        target = parent;
+                        is_dir = true;
+                    }
+                    None => continue,
+                }
+            }
+            let rights = if is_dir { rights } else { rights & AccessFs::from_file(abi) };
+            let Ok(fd) = PathFd::new(&target) else { continue };
             ruleset = ruleset
                 .add_rule(PathBeneath::new(fd, rights & handled))
                 .map_err(|source| LandlockError { step: format!("adding a rule for {}", path.display()), source })?;
