@@ -21,6 +21,14 @@ pub struct Cli {
     /// `-E VAR=VAL` sets, `-E VAR` removes, in order.
     pub env: Vec<String>,
     pub command: Vec<OsString>,
+    /// `--isolate`: run inside new namespaces and a view.
+    pub isolate: bool,
+    /// `--template NAME`: overrides `isolate/template`.
+    pub template: Option<String>,
+    /// `--net auto|none|host`: overrides `isolate/net`.
+    pub net: Option<String>,
+    /// `--dump-plan`: print the `--isolate` mount plan and run nothing.
+    pub dump_plan: bool,
 }
 
 /// What the command line asks for.
@@ -34,7 +42,7 @@ pub enum Request {
 fn command() -> Command {
     Command::new("sydbox")
         .about("Run a command in a ptrace and seccomp sandbox driven by sydbox-1 profiles")
-        .override_usage("sydbox [-hv] [-c PATHSPEC]... [-m MAGIC]... [-E VAR[=VAL]]... [--] COMMAND [ARG]...")
+        .override_usage("sydbox [-hv] [-c PATHSPEC]... [-m MAGIC]... [-E VAR[=VAL]]... [--isolate] [--template NAME] [--net auto|none|host] [--dump-plan] [--] COMMAND [ARG]...")
         .disable_version_flag(true)
         .arg(Arg::new("version").short('v').long("version").action(ArgAction::SetTrue).help("Print the version and the layers in force, then exit"))
         .arg(
@@ -46,6 +54,16 @@ fn command() -> Command {
         )
         .arg(Arg::new("magic").short('m').value_name("MAGIC").action(ArgAction::Append).help("Apply one magic command, e.g. core/sandbox/write:deny"))
         .arg(Arg::new("env").short('E').value_name("VAR[=VAL]").action(ArgAction::Append).help("Set VAR=VAL, or remove VAR, in the environment of sydbox and the command"))
+        .arg(Arg::new("isolate").long("isolate").action(ArgAction::SetTrue).help("Run the command in new user, mount, pid, ipc, uts (and network) namespaces, in a view built from the profile's whitelists"))
+        .arg(Arg::new("template").long("template").value_name("NAME").help("Base view for --isolate: minimal (default), build-chroot or desktop; same as -m isolate/template:NAME"))
+        .arg(
+            Arg::new("net")
+                .long("net")
+                .value_name("MODE")
+                .value_parser(["auto", "none", "host"])
+                .help("Network under --isolate: auto (loopback only unless the policy allows more), none (loopback only) or host"),
+        )
+        .arg(Arg::new("dump-plan").long("dump-plan").action(ArgAction::SetTrue).help("Print the --isolate mount plan and exit without running anything"))
         .arg(Arg::new("profile").long("profile").value_name("NAME").action(ArgAction::Append).help("Same as -c @NAME"))
         .arg(
             Arg::new("command")
@@ -87,7 +105,16 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Request {
         let text = format!("sydbox: no command given\n\n{}", command_help());
         return Request::Exit { text, to_stderr: true, code: 1 };
     }
-    Request::Run(Cli { sources: sources.into_iter().map(|(_, s)| s).collect(), env, command })
+    let dump_plan = matches.get_flag("dump-plan");
+    Request::Run(Cli {
+        sources: sources.into_iter().map(|(_, s)| s).collect(),
+        env,
+        command,
+        isolate: matches.get_flag("isolate") || dump_plan,
+        template: matches.get_one::<String>("template").cloned(),
+        net: matches.get_one::<String>("net").cloned(),
+        dump_plan,
+    })
 }
 
 fn command_help() -> String {
@@ -97,8 +124,11 @@ fn command_help() -> String {
 /// The `--version` text: the version and which layers this build and this
 /// kernel provide.
 pub fn version_text() -> String {
+    let abi = crate::landlock::kernel_abi();
+    let landlock = if abi == 0 { "landlock:unsupported".to_string() } else { format!("landlock:abi{abi}") };
     format!(
-        "sydbox-{}\nOptions: seccomp:yes ptrace:yes ipv6:yes arch:x86_64 magic-api:1\n",
+        "sydbox-{}\nOptions: seccomp:yes ptrace:yes ipv6:yes arch:x86_64 magic-api:1\n\
+         Layers: inner(seccomp+ptrace):always outer(--isolate):user,mount,pid,ipc,uts,net {landlock}(when the magic lock is on or exec)\n",
         env!("CARGO_PKG_VERSION")
     )
 }

@@ -33,6 +33,14 @@ pub enum LaunchError {
     Sys { what: &'static str, source: Errno },
     #[error("argument or environment entry contains a NUL byte: {0:?}")]
     Nul(OsString),
+    #[error("{0}")]
+    Landlock(#[from] crate::landlock::LandlockError),
+    #[error("{0}")]
+    Namespace(#[from] crate::ns::NsError),
+    #[error("creating {path} for the view failed: {source}")]
+    CreateHostDir { path: String, source: std::io::Error },
+    #[error("the --isolate view could not be built (pid 1 exited with status {status}; its message is above)")]
+    ViewFailed { status: i32 },
 }
 
 fn sys(what: &'static str) -> impl FnOnce(Errno) -> LaunchError {
@@ -78,6 +86,7 @@ pub fn trace_set(policy: &Policy) -> TraceSet {
         write: sandbox.write != Mode::Off,
         network: sandbox.network != Mode::Off,
         magic: sandbox.lock != LockState::On,
+        processes: policy.global.limit_processes.is_some(),
     }
 }
 
@@ -134,6 +143,12 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
         shared_memory_writable: policy.global.restrict_shared_memory_writable,
     };
     let programs = seccomp::build(&traced, &restrict, emulate_nondumpable)?;
+    let landlock_plan = crate::landlock::plan(&policy, &program, &crate::view::RealHost, crate::landlock::kernel_abi());
+    tracing::debug!(
+        layers = %format!("seccomp ptrace {}", crate::landlock::describe(landlock_plan.as_ref(), crate::landlock::kernel_abi())),
+        "layers in force (plain mode)"
+    );
+    let ruleset = landlock_plan.as_ref().map(crate::landlock::create).transpose()?;
 
     let exec_failed = format!("sydbox: can't exec `{}': execve failed with errno ", program.display()).into_bytes();
     let program_c = cstring(program.into_os_string())?;
@@ -175,7 +190,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
         ForkResult::Child => {
             drop(gate_write);
             drop(listener_ours);
-            child_main(&gate_read, &listener_theirs, &programs, &program_c, &argv_ptrs, &env_ptrs, &exec_failed)
+            child_main(&gate_read, &listener_theirs, ruleset, &programs, &program_c, &argv_ptrs, &env_ptrs, &exec_failed)
         }
         ForkResult::Parent { child } => {
             drop(gate_read);
@@ -191,6 +206,12 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
                 let _ = signal::kill(child, Signal::SIGKILL);
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
             }
+            let cgroup = policy.global.limit_processes.and_then(crate::ns::cgroup::PidsCgroup::create);
+            if let Some(cgroup) = &cgroup {
+                if let Err(err) = cgroup.add(child) {
+                    tracing::warn!(%err, "could not move the command into its cgroup");
+                }
+            }
             open_gate(gate_write).map_err(sys("write to the start pipe"))?;
             let listener = match programs.notify {
                 // An error means the child died before installing its
@@ -204,8 +225,12 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
                 let _ = crate::sys::notif_set_sync_wakeup(fd.as_raw_fd());
             }
             let comm = argv[0].to_string_lossy().into_owned();
-            let supervisor = Supervisor::new(policy.global, policy.sandbox, comm, child, reporter, traced, listener);
-            Ok(supervisor.run())
+            let limit = policy.global.limit_processes;
+            let supervisor =
+                Supervisor::new(policy.global, policy.sandbox, comm, child, reporter, traced, listener).with_process_limit(limit);
+            let end = supervisor.run();
+            drop(cgroup);
+            Ok(end)
         }
     }
 }
@@ -241,6 +266,7 @@ fn die(message: &[u8], code: i32) -> ! {
 fn child_main(
     gate: &OwnedFd,
     listener_socket: &OwnedFd,
+    ruleset: Option<::landlock::RulesetCreated>,
     filters: &seccomp::Filters,
     program: &CString,
     argv: &[*const libc::c_char],
@@ -268,6 +294,11 @@ fn child_main(
     }
     if crate::sys::set_no_new_privs().is_err() {
         die(b"sydbox: prctl(PR_SET_NO_NEW_PRIVS) failed\n", 1);
+    }
+    if let Some(ruleset) = ruleset {
+        if ruleset.restrict_self().is_err() {
+            die(b"sydbox: landlock_restrict_self failed\n", 1);
+        }
     }
     for filter in &filters.before {
         if crate::sys::seccomp_set_mode_filter(filter).is_err() {
@@ -320,4 +351,199 @@ fn child_main(
     // SAFETY: write(2) is async-signal-safe and both buffers are valid.
     unsafe { libc::write(2, exec_failed.as_ptr().cast(), exec_failed.len()) };
     die(&digits[at..], 1)
+}
+
+/// The `--isolate` settings decided before launch.
+pub struct IsolateLaunch {
+    pub plan: crate::view::MountPlan,
+}
+
+/// Reads the command's host pid from the credentials the kernel attached
+/// to its first byte on `socket` (`SO_PASSCRED`: the kernel translates the
+/// pid into the receiver's pid namespace). `None` when pid 1 closed the
+/// socket without a command, because building the view failed.
+fn receive_command_pid(socket: &OwnedFd) -> Result<Option<nix::unistd::Pid>, LaunchError> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags, UnixCredentials};
+    let mut byte = [0u8; 1];
+    let mut iov = [std::io::IoSliceMut::new(&mut byte)];
+    let mut space = nix::cmsg_space!(UnixCredentials);
+    loop {
+        match recvmsg::<()>(socket.as_raw_fd(), &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC) {
+            Ok(message) => {
+                if message.bytes == 0 {
+                    return Ok(None);
+                }
+                for cmsg in message.cmsgs().map_err(sys("recvmsg(SCM_CREDENTIALS)"))? {
+                    if let ControlMessageOwned::ScmCredentials(creds) = cmsg {
+                        return Ok(Some(nix::unistd::Pid::from_raw(creds.pid())));
+                    }
+                }
+                return Err(LaunchError::Sys { what: "recvmsg without SCM_CREDENTIALS from the command", source: Errno::EPROTO });
+            }
+            Err(Errno::EINTR) => continue,
+            Err(source) => return Err(LaunchError::Sys { what: "recvmsg from the command", source }),
+        }
+    }
+}
+
+/// Runs `argv` under `--isolate`: sydbox's pid 1 in new namespaces builds
+/// the view and forks the command, which the supervisor (staying in the
+/// host's namespaces) seizes before it execs.
+///
+/// # Errors
+///
+/// As for [`run`], plus namespace creation, id maps and the view.
+pub fn run_isolated(
+    policy: Policy,
+    isolate: IsolateLaunch,
+    argv: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    reporter: Reporter,
+) -> Result<RunEnd, LaunchError> {
+    use nix::sys::socket::{setsockopt, socketpair, sockopt, AddressFamily, SockFlag, SockType};
+
+    let path_var = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone());
+    let program = lookup(&argv[0], path_var.as_ref())?;
+    // The supervisor owns the user namespace, so it can read the memory
+    // of a non-dumpable tracee: no emulation needed.
+    let traced = trace_set(&policy);
+    let restrict = seccomp::Restrictions {
+        file_control: policy.global.restrict_file_control,
+        shared_memory_writable: policy.global.restrict_shared_memory_writable,
+    };
+    let programs = seccomp::build(&traced, &restrict, false)?;
+    let abi = crate::landlock::kernel_abi();
+    let landlock_plan = crate::landlock::plan(&policy, &program, &crate::view::RealHost, abi);
+    tracing::debug!(
+        layers = %format!("namespaces view seccomp ptrace {}", crate::landlock::describe(landlock_plan.as_ref(), abi)),
+        plan = %isolate.plan,
+        "layers in force (--isolate)"
+    );
+    for note in &isolate.plan.notes {
+        tracing::debug!(%note, "view");
+    }
+
+    // Missing write-whitelisted directories are made on the host, as the
+    // calling user, before any namespace exists.
+    for op in &isolate.plan.ops {
+        if let crate::view::MountOp::CreateHostDir { path } = op {
+            std::fs::create_dir(path).or_else(|e| if e.kind() == std::io::ErrorKind::AlreadyExists { Ok(()) } else { Err(e) })
+                .map_err(|source| LaunchError::CreateHostDir { path: path.clone(), source })?;
+        }
+    }
+
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let program_c = cstring(program.clone().into_os_string())?;
+    let argv_c = argv.iter().cloned().map(cstring).collect::<Result<Vec<_>, _>>()?;
+    let env_c = env
+        .iter()
+        .map(|(k, v)| {
+            let mut entry = k.clone();
+            entry.push("=");
+            entry.push(v);
+            cstring(entry)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    install_signal_handlers(policy.global.interrupt)?;
+    // As in `run`: SIGCHLD is read through a signalfd by the supervisor.
+    let mut sigchld = SigSet::empty();
+    sigchld.add(Signal::SIGCHLD);
+    sigchld.thread_block().map_err(sys("sigprocmask(SIG_BLOCK, SIGCHLD)"))?;
+    let (maps_read, maps_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
+    let (seized_read, seized_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
+    let (hello_ours, hello_theirs) =
+        socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
+    setsockopt(&hello_ours, sockopt::PassCred, &true).map_err(sys("setsockopt(SO_PASSCRED)"))?;
+
+    let uid = nix::unistd::getuid();
+    let gid = nix::unistd::getgid();
+    let flags = crate::ns::clone_flags(isolate.plan.new_netns);
+    // SAFETY: the supervisor is single-threaded here (it starts no
+    // threads, and tracing writes synchronously).
+    match unsafe { crate::ns::clone_into_namespaces(flags) }? {
+        crate::ns::Forked::Child => {
+            drop(maps_write);
+            drop(seized_write);
+            drop(hello_ours);
+            crate::ns::reaper::run(crate::ns::reaper::Pid1 {
+                maps_written: maps_read,
+                hello: hello_theirs,
+                seized: seized_read,
+                plan: isolate.plan,
+                cwd,
+                landlock: landlock_plan,
+                filters: programs,
+                program: program_c,
+                argv: argv_c,
+                env: env_c,
+            })
+        }
+        crate::ns::Forked::Parent(pid1) => {
+            drop(maps_read);
+            drop(seized_read);
+            drop(hello_theirs);
+            let kill_pid1 = || {
+                let _ = signal::kill(pid1, Signal::SIGKILL);
+                let _ = nix::sys::wait::waitpid(pid1, None);
+            };
+            if let Err(err) = crate::ns::write_id_maps(pid1, uid, gid) {
+                kill_pid1();
+                return Err(err.into());
+            }
+            // pid 1 and everything it forks count against the cgroup.
+            let cgroup = policy.global.limit_processes.and_then(|n| crate::ns::cgroup::PidsCgroup::create(n + 1));
+            if let Some(cgroup) = &cgroup {
+                if let Err(err) = cgroup.add(pid1) {
+                    tracing::warn!(%err, "could not move pid 1 into its cgroup");
+                }
+            }
+            open_gate(maps_write).map_err(sys("write to pid 1's start pipe"))?;
+            let command = match receive_command_pid(&hello_ours) {
+                Ok(Some(pid)) => pid,
+                Ok(None) => {
+                    let status = match nix::sys::wait::waitpid(pid1, None) {
+                        Ok(nix::sys::wait::WaitStatus::Exited(_, code)) => code,
+                        Ok(nix::sys::wait::WaitStatus::Signaled(_, sig, _)) => 128 + sig as i32,
+                        _ => -1,
+                    };
+                    return Err(LaunchError::ViewFailed { status });
+                }
+                Err(err) => {
+                    kill_pid1();
+                    return Err(err);
+                }
+            };
+            let options = Options::PTRACE_O_TRACESECCOMP
+                | Options::PTRACE_O_TRACEFORK
+                | Options::PTRACE_O_TRACEVFORK
+                | Options::PTRACE_O_TRACECLONE
+                | Options::PTRACE_O_TRACEEXEC
+                | Options::PTRACE_O_EXITKILL
+                | Options::PTRACE_O_TRACESYSGOOD;
+            if let Err(source) = ptrace::seize(command, options) {
+                kill_pid1();
+                return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
+            }
+            open_gate(seized_write).map_err(sys("write to the command's start pipe"))?;
+            let listener = match programs.notify {
+                Some(_) => take_listener(command, &hello_ours).ok(),
+                None => None,
+            };
+            if let Some(fd) = &listener {
+                let _ = crate::sys::notif_set_sync_wakeup(fd.as_raw_fd());
+            }
+            let comm = argv[0].to_string_lossy().into_owned();
+            let limit = policy.global.limit_processes;
+            let supervisor =
+                Supervisor::new(policy.global, policy.sandbox, comm, command, reporter, traced, listener).with_process_limit(limit);
+            let end = supervisor.run();
+            // pid 1 exits once its last child is gone; its exit removes the
+            // namespaces and every mount in them. The supervisor's loop may
+            // have reaped it already (ECHILD).
+            let _ = nix::sys::wait::waitpid(pid1, None);
+            drop(cgroup);
+            Ok(end)
+        }
+    }
 }

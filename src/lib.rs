@@ -15,3 +15,6 @@ pub mod sys;
 pub mod trace;
 pub mod launch;
 pub mod cli;
+pub mod landlock;
+pub mod ns;
+pub mod view;

@@ -87,6 +87,28 @@ fn main() -> ExitCode {
         return exit(1);
     };
 
+    let mut policy = policy;
+    if let Some(net) = cli.net.as_deref().and_then(sydbox::policy::isolate::NetMode::parse) {
+        policy.global.isolate.net = net;
+    }
+    let isolate = if cli.isolate {
+        match plan_view(&policy, cli.template.as_deref(), get("SYDBOX_TEMPLATE_PATH").as_deref(), &env) {
+            Ok(plan) => Some(plan),
+            Err(err) => {
+                eprintln!("sydbox: {err}");
+                return exit(1);
+            }
+        }
+    } else {
+        None
+    };
+    if cli.dump_plan {
+        if let Some(plan) = &isolate {
+            print!("{plan}");
+        }
+        return exit(0);
+    }
+
     let console = sydbox::sys::dup_cloexec(policy.global.console_fd).map(std::fs::File::from).map_err(|errno| {
         eprintln!("sydbox: log/console_fd {} is not an open file descriptor: {errno}", policy.global.console_fd);
     });
@@ -105,7 +127,11 @@ fn main() -> ExitCode {
     env.push(("SYDBOX_API_VERSION".into(), "1".into()));
 
     let violation_exit_code = policy.global.violation_exit_code;
-    match sydbox::launch::run(policy, cli.command, env, reporter) {
+    let result = match isolate {
+        Some(plan) => sydbox::launch::run_isolated(policy, sydbox::launch::IsolateLaunch { plan }, cli.command, env, reporter),
+        None => sydbox::launch::run(policy, cli.command, env, reporter),
+    };
+    match result {
         Ok(end) => {
             let code = if end.violations == 0 || violation_exit_code < 0 {
                 end.status
@@ -121,6 +147,26 @@ fn main() -> ExitCode {
             exit(1)
         }
     }
+}
+
+/// Plans the `--isolate` view: the template (from `--template`, the
+/// profile or the default) with the profile's `isolate/*` entries over it,
+/// expanded against the host with the caller's environment.
+fn plan_view(
+    policy: &Policy,
+    template: Option<&str>,
+    template_path: Option<&str>,
+    env: &[(OsString, OsString)],
+) -> Result<sydbox::view::MountPlan, sydbox::view::TemplateError> {
+    let isolate = sydbox::view::effective(&policy.global.isolate, template, template_path)?;
+    let mut caller = sydbox::view::Caller::default();
+    for (key, value) in env {
+        caller.vars.insert(key.to_string_lossy().into_owned(), value.to_string_lossy().into_owned());
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        caller.vars.insert("PWD".into(), cwd.to_string_lossy().into_owned());
+    }
+    Ok(sydbox::view::plan(policy, &isolate, &caller, &sydbox::view::RealHost))
 }
 
 /// `SYDBOX_LOG` takes an EnvFilter directive for sydbox's own diagnostics;

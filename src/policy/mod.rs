@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod addr;
+pub mod isolate;
 pub mod wildmatch;
 
 use std::fmt;
@@ -229,6 +230,8 @@ pub struct Global {
     pub filter_read: Vec<PathRule>,
     pub filter_write: Vec<PathRule>,
     pub filter_network: Vec<AddrRule>,
+    /// The `isolate/*` settings, used only under `--isolate`.
+    pub isolate: isolate::Isolate,
 }
 
 impl Default for Global {
@@ -269,6 +272,7 @@ impl Default for Global {
             filter_read: Vec::new(),
             filter_write: Vec::new(),
             filter_network: Vec::new(),
+            isolate: isolate::Isolate::default(),
         }
     }
 }
@@ -422,6 +426,16 @@ pub fn apply(
             }
             return Ok(Applied::Exec(argv));
         }
+        Some(_) if context == Context::Runtime && command.key.name().starts_with("isolate/") => {
+            return Err(MagicError::InvalidOperation(format!(
+                "`{}' shapes the view before the command starts and cannot change at run time",
+                command.key.name()
+            )));
+        }
+        Some(Op::Append | Op::Remove) if command.key.name().starts_with("isolate/") => {
+            global.isolate.apply_list(command.key.name(), value, command.op == Some(Op::Append))?;
+            return Ok(Applied::Done);
+        }
         Some(Op::Append | Op::Remove) => {
             apply_list(global, sandbox, command, origin)?;
             return Ok(Applied::Done);
@@ -486,6 +500,14 @@ pub fn apply(
         }
         KeyType::Str => match key {
             Key::LogFile => global.log_file = (!value.is_empty()).then(|| value.to_string()),
+            Key::IsolateTemplate => global.isolate.template = (!value.is_empty()).then(|| value.to_string()),
+            Key::IsolateRoot => {
+                if !value.is_empty() && !value.starts_with('/') {
+                    return Err(MagicError::InvalidValue(format!("isolate/root `{value}' is not an absolute path")));
+                }
+                global.isolate.root = (!value.is_empty()).then(|| value.to_string());
+            }
+            Key::IsolateHostname => global.isolate.hostname = (!value.is_empty()).then(|| value.to_string()),
             _ => unreachable!("string key {} has no slot", key.name()),
         },
         KeyType::Enum(table) => match key {
@@ -535,6 +557,13 @@ pub fn apply(
             Key::MatchNoWildcard => {
                 global.no_wildcard =
                     if parse_enum(value, table, key)? == 0 { NoWildcard::Literal } else { NoWildcard::Prefix }
+            }
+            Key::IsolateNet => {
+                global.isolate.net = match parse_enum(value, table, key)? {
+                    0 => isolate::NetMode::Auto,
+                    1 => isolate::NetMode::None,
+                    _ => isolate::NetMode::Host,
+                }
             }
             Key::LogFormat => {
                 global.log_format = if parse_enum(value, table, key)? == 0 { LogFormat::Text } else { LogFormat::Json }

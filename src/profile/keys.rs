@@ -60,6 +60,8 @@ pub const INTERRUPTS: &[&str] = &["never", "anywhere", "while_wait", "never", "b
 pub const NO_WILDCARD: &[&str] = &["literal", "prefix"];
 /// `log/format` values (sydbox's own key).
 pub const LOG_FORMATS: &[&str] = &["text", "json"];
+/// `isolate/net` values (sydbox's own key).
+pub const NET_MODES: &[&str] = &["auto", "none", "host"];
 
 keys! {
     SandboxExec => "core/sandbox/exec", KeyType::Enum(MODES);
@@ -90,6 +92,14 @@ keys! {
     MatchCaseSensitive => "core/match/case_sensitive", KeyType::Bool;
     MatchNoWildcard => "core/match/no_wildcard", KeyType::Enum(NO_WILDCARD);
     LimitProcesses => "core/limit/processes", KeyType::Int;
+    IsolateTemplate => "isolate/template", KeyType::Str;
+    IsolateNet => "isolate/net", KeyType::Enum(NET_MODES);
+    IsolateRoot => "isolate/root", KeyType::Str;
+    IsolateHostname => "isolate/hostname", KeyType::Str;
+    IsolateBind => "isolate/bind", KeyType::Array;
+    IsolateTmpfs => "isolate/tmpfs", KeyType::Array;
+    IsolateSymlink => "isolate/symlink", KeyType::Array;
+    IsolateMask => "isolate/mask", KeyType::Array;
     LogFile => "log/file", KeyType::Str;
     LogFormat => "log/format", KeyType::Enum(LOG_FORMATS);
     LogLevel => "log/level", KeyType::Int;

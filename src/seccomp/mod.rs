@@ -24,6 +24,9 @@ pub struct TraceSet {
     /// Stat-family calls, for the magic interface (off when the magic lock
     /// is on from the start).
     pub magic: bool,
+    /// `fork`, `vfork` and process-creating `clone`, so the supervisor can
+    /// enforce `core/limit/processes`.
+    pub processes: bool,
 }
 
 impl TraceSet {
@@ -35,6 +38,7 @@ impl TraceSet {
             write: self.write || other.write,
             network: self.network || other.network,
             magic: self.magic || other.magic,
+            processes: self.processes || other.processes,
         }
     }
 
@@ -46,6 +50,7 @@ impl TraceSet {
             write: self.write && !other.write,
             network: self.network && !other.network,
             magic: self.magic && !other.magic,
+            processes: self.processes && !other.processes,
         }
     }
 
@@ -161,6 +166,12 @@ pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<SeccompRule>> {
         if let Some(chain) = wanted {
             rules.insert(nr, chain);
         }
+    }
+    if set.processes {
+        rules.insert(libc::SYS_fork, all());
+        rules.insert(libc::SYS_vfork, all());
+        // A clone that makes a thread does not add a process.
+        rules.insert(libc::SYS_clone, vec![bits_clear(0, libc::CLONE_THREAD as u64)]);
     }
     rules
 }
@@ -407,7 +418,7 @@ mod tests {
 
     #[test]
     fn every_filter_compiles() {
-        let set = TraceSet { exec: true, read: true, write: true, network: true, magic: true };
+        let set = TraceSet { exec: true, read: true, write: true, network: true, magic: true, processes: true };
         let restrict = Restrictions { file_control: true, shared_memory_writable: true };
         let filters = build(&set, &restrict, true).unwrap();
         assert_eq!(filters.before.len(), 5);

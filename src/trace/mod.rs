@@ -144,6 +144,11 @@ pub struct Supervisor {
     first_status: Option<i32>,
     own_pid: i32,
     own_pgrp: i32,
+    /// `core/limit/processes`: new processes fail with EAGAIN at this many
+    /// traced processes.
+    process_limit: Option<usize>,
+    /// Whether the first refusal at the process limit has been reported.
+    limit_reported: bool,
 }
 
 fn regs_args(regs: &user_regs_struct) -> [u64; 6] {
@@ -212,7 +217,39 @@ impl Supervisor {
             first_status: None,
             own_pid: std::process::id() as i32,
             own_pgrp: nix::unistd::getpgrp().as_raw(),
+            process_limit: None,
+            limit_reported: false,
         }
+    }
+
+    /// Fails `fork`, `vfork` and process-creating `clone` with EAGAIN once
+    /// `limit` traced processes exist. The trace filter must stop for them
+    /// (`TraceSet::processes`).
+    pub fn with_process_limit(mut self, limit: Option<u64>) -> Supervisor {
+        self.process_limit = limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+        self
+    }
+
+    /// Decides a trapped fork, vfork or clone against the process limit.
+    /// NOTE: forks already past this check but whose fork event has not
+    /// arrived are not counted, so concurrent forkers may overshoot the
+    /// limit by their number; the cgroup pids limit, where one exists, is exact.
+    fn check_process_limit(&mut self, name: &str, args: &[u64; 6]) -> Option<Outcome> {
+        let limit = self.process_limit?;
+        let new_process = match name {
+            "fork" | "vfork" => true,
+            "clone" => args[0] & libc::CLONE_THREAD as u64 == 0,
+            _ => false,
+        };
+        if !new_process || self.procs.len() < limit {
+            return None;
+        }
+        if !self.limit_reported {
+            self.limit_reported = true;
+            let message = format!("core/limit/processes: {limit} processes reached; further forks fail with EAGAIN");
+            self.reporter.message(policy::level::WARNING, &message);
+        }
+        Some(Outcome::Deny(libc::EAGAIN))
     }
 
     /// Runs until every traced process is gone.
@@ -553,8 +590,16 @@ impl Supervisor {
             }
             same
         });
-        let root_prefix = if same_root { Vec::new() } else { format!("/proc/{tid}/root").into_bytes() };
-        View { root_prefix, tgid, tid }
+        if same_root {
+            return View { root_prefix: Vec::new(), tgid, tid };
+        }
+        // Another root (a chroot, or the --isolate view), whose /proc may
+        // belong to another pid namespace: /proc/self takes the pids the
+        // tracee sees there. Pid 0 (no /proc/0) fails closed for a thread
+        // that vanished.
+        let root_prefix = format!("/proc/{tid}/root").into_bytes();
+        let (ns_tgid, ns_tid) = resolve::namespace_ids(tid).unwrap_or((0, 0));
+        View { root_prefix, tgid: ns_tgid, tid: ns_tid }
     }
 
     fn on_syscall(&mut self, tid: i32) {
@@ -761,6 +806,9 @@ impl Supervisor {
         *self.stops.entry(row.name).or_insert(0) += 1;
         let ignored = self.procs.get(&tgid).is_none_or(|p| p.ignored);
         let call = Call { tid, tgid, name: row.name, args };
+        if let Some(outcome) = self.check_process_limit(row.name, &args) {
+            return outcome;
+        }
         match row.handling {
             Handling::Stat(kind) => self.magic_stat(&call, kind),
             Handling::Signal(kind) => self.signal(&call, kind),
@@ -925,7 +973,11 @@ impl Supervisor {
                 return Err(Denied::silent(errno));
             }
         };
-        let pids = self.proc_pids(call);
+        let mut pids = self.proc_pids(call);
+        if self.procs.get(&call.tgid).and_then(|p| p.same_root) == Some(false) {
+            // Match /proc/PID rules with the pids the tracee sees.
+            pids = pids.iter().filter_map(|pid| resolve::namespace_ids(*pid).map(|ids| ids.0)).collect();
+        }
         let sandbox = self.sandbox(call.tgid).expect("checked above");
         let verdict = sandbox.check_path(category, &resolved.path, &self.global, &pids);
         if verdict.allow {
@@ -1478,8 +1530,11 @@ fn run_outside(call: &Call, argv: &[String]) -> i32 {
     use std::os::unix::ffi::OsStrExt as _;
     let cwd = read_link(&format!("/proc/{}/cwd", call.tid)).unwrap_or_else(|_| b"/".to_vec());
     let environ = std::fs::read(format!("/proc/{}/environ", call.tgid)).unwrap_or_default();
+    use std::os::unix::process::CommandExt as _;
     let mut command = std::process::Command::new(&argv[0]);
-    command.args(&argv[1..]).current_dir(std::ffi::OsStr::from_bytes(&cwd)).env_clear();
+    // Its own process group: it runs outside the sandbox and may outlive
+    // sydbox, so signals aimed at sydbox's group do not reach it.
+    command.args(&argv[1..]).current_dir(std::ffi::OsStr::from_bytes(&cwd)).env_clear().process_group(0);
     for entry in environ.split(|b| *b == 0).filter(|e| !e.is_empty()) {
         if let Some(at) = entry.iter().position(|b| *b == b'=') {
             command.env(std::ffi::OsStr::from_bytes(&entry[..at]), std::ffi::OsStr::from_bytes(&entry[at + 1..]));

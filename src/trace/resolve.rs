@@ -40,6 +40,19 @@ pub struct View {
     pub tid: i32,
 }
 
+/// Returns the thread group id and thread id of host thread `tid` as its
+/// own pid namespace numbers them (the last fields of `NStgid` and `NSpid`
+/// in `/proc/TID/status`), which is what `/proc/self` means inside
+/// `--isolate`. `None` when the thread is gone.
+pub fn namespace_ids(tid: i32) -> Option<(i32, i32)> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    let last = |key: &str| -> Option<i32> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..].split_whitespace().last()?.parse().ok()
+    };
+    Some((last("NStgid:")?, last("NSpid:")?))
+}
+
 /// A file type, as far as resolution needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -272,6 +285,13 @@ mod tests {
         assert_eq!(resolve(&view, &root, b"", FOLLOW), Err(Errno::ENOENT));
         assert_eq!(resolve(&view, &root, &vec![b'a'; 5000], FOLLOW), Err(Errno::ENAMETOOLONG));
         assert_eq!(resolve(&view, b"/", b"/../../..", FOLLOW).unwrap().path, b"/".to_vec());
+    }
+
+    #[test]
+    fn namespace_ids_of_self_are_host_ids() {
+        let pid = std::process::id() as i32;
+        assert_eq!(namespace_ids(pid), Some((pid, pid)));
+        assert_eq!(namespace_ids(i32::MAX), None);
     }
 
     #[test]
