@@ -126,22 +126,12 @@ fn main() -> ExitCode {
     env.push(("SYDBOX_VERSION".into(), env!("CARGO_PKG_VERSION").into()));
     env.push(("SYDBOX_API_VERSION".into(), "1".into()));
 
-    let violation_exit_code = policy.global.violation_exit_code;
     let result = match isolate {
         Some(plan) => sydbox::launch::run_isolated(policy, sydbox::launch::IsolateLaunch { plan }, cli.command, env, reporter),
         None => sydbox::launch::run(policy, cli.command, env, reporter),
     };
     match result {
-        Ok(end) => {
-            let code = if end.violations == 0 || violation_exit_code < 0 {
-                end.status
-            } else if violation_exit_code == 0 {
-                128 + end.status
-            } else {
-                violation_exit_code as i32
-            };
-            exit(code)
-        }
+        Ok(end) => exit(exit_status(&end)),
         Err(err) => {
             eprintln!("sydbox: {err}");
             exit(1)
@@ -167,6 +157,19 @@ fn plan_view(
         caller.vars.insert("PWD".into(), cwd.to_string_lossy().into_owned());
     }
     Ok(sydbox::view::plan(policy, &isolate, &caller, &sydbox::view::RealHost))
+}
+
+/// sydbox's exit status (`core/violation/exit_code`): the command's status
+/// when no violation was reported or the key is -1; 128 plus it for 0,
+/// capped at 255 so a command killed by a signal does not wrap around to
+/// a small number; else the key's value.
+fn exit_status(end: &sydbox::trace::RunEnd) -> i32 {
+    match end.violation_exit_code {
+        _ if end.violations == 0 => end.status,
+        code if code < 0 => end.status,
+        0 => (128 + end.status).min(255),
+        code => code as i32,
+    }
 }
 
 /// `SYDBOX_LOG` takes an EnvFilter directive for sydbox's own diagnostics;

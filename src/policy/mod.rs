@@ -426,6 +426,12 @@ pub fn apply(
             }
             return Ok(Applied::Exec(argv));
         }
+        Some(Op::Set | Op::Append | Op::Remove) if context == Context::Runtime && command.key.startup_only() => {
+            return Err(MagicError::NotSupported(format!(
+                "`{}' takes effect when sydbox starts and cannot change at run time; set it in the profile or with -m",
+                command.key.name()
+            )));
+        }
         Some(_) if context == Context::Runtime && command.key.name().starts_with("isolate/") => {
             return Err(MagicError::InvalidOperation(format!(
                 "`{}' shapes the view before the command starts and cannot change at run time",
@@ -478,7 +484,14 @@ pub fn apply(
             let number = parse_int(value)?;
             match key {
                 Key::PanicExitCode => global.panic_exit_code = number,
-                Key::ViolationExitCode => global.violation_exit_code = number,
+                Key::ViolationExitCode => {
+                    if !(-1..=255).contains(&number) {
+                        return Err(MagicError::InvalidValue(format!(
+                            "`{value}' is not an exit status (use -1 to keep the command's, 0 for 128 plus it, or 1 to 255)"
+                        )));
+                    }
+                    global.violation_exit_code = number;
+                }
                 Key::LogLevel => global.log_level = number,
                 Key::LogConsoleLevel => global.console_level = number,
                 Key::LogConsoleFd => {

@@ -131,6 +131,34 @@ impl Key {
         Key::ALL.iter().copied().find(|key| key.name() == name)
     }
 
+    /// Reports whether the key only takes effect at start-up: run-time magic
+    /// rejects a change to it (with ENOTSUP) rather than accept a change
+    /// that would do nothing.
+    pub fn startup_only(self) -> bool {
+        matches!(
+            self,
+            Key::RestrictFileControl
+                | Key::RestrictSharedMemoryWritable
+                | Key::AbortDecision
+                | Key::PanicDecision
+                | Key::PanicExitCode
+                | Key::TraceFollowFork
+                | Key::TraceExitWaitAll
+                | Key::TraceExitKill
+                | Key::TraceInterrupt
+                | Key::TraceUseSeccomp
+                | Key::TraceUseSeize
+                | Key::TraceUsePtrace
+                | Key::TraceUseToolongHack
+                | Key::LimitProcesses
+                | Key::LogFile
+                | Key::LogFormat
+                | Key::LogLevel
+                | Key::LogConsoleFd
+                | Key::LogConsoleLevel
+        )
+    }
+
     /// Reports whether `?` answers for this key: sandbox modes and booleans.
     pub fn queryable(self) -> bool {
         matches!(

@@ -109,6 +109,9 @@ pub struct RunEnd {
     pub status: i32,
     /// Reported violations (filtered ones not counted).
     pub violations: usize,
+    /// `core/violation/exit_code` as it stands at the end, after any
+    /// run-time change.
+    pub violation_exit_code: i64,
 }
 
 /// The supervisor's state.
@@ -296,7 +299,11 @@ impl Supervisor {
             let total: u64 = stops.iter().map(|(_, n)| **n).sum();
             tracing::debug!(total, ?stops, notifications = self.notifications, "seccomp stops by system call");
         }
-        RunEnd { status: self.first_status.unwrap_or(1), violations: self.reporter.count() }
+        RunEnd {
+            status: self.first_status.unwrap_or(1),
+            violations: self.reporter.count(),
+            violation_exit_code: self.global.violation_exit_code,
+        }
     }
 
     /// Opens a signalfd for SIGCHLD, which the launcher blocked; without it
@@ -1257,7 +1264,11 @@ impl Supervisor {
             return Outcome::Deny(errno);
         }
         let buf = call.args[buf_arg];
-        if buf != 0 {
+        if buf == 0 {
+            // The kernel fails a stat with no buffer likewise.
+            return Outcome::Deny(libc::EFAULT);
+        }
+        {
             let fake = match kind {
                 StatCall::Statx => fake_statx(),
                 _ => fake_stat(),
