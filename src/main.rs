@@ -102,6 +102,9 @@ fn main() -> ExitCode {
     } else {
         None
     };
+    if let Some(plan) = &isolate {
+        report_masked_reads(&mut policy, plan);
+    }
     if cli.dump_plan {
         if let Some(plan) = &isolate {
             print!("{plan}");
@@ -135,6 +138,41 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("sydbox: {err}");
             exit(1)
+        }
+    }
+}
+
+/// Makes reads of masked paths reported: a masked path fails to open
+/// inside the view, but with read sandboxing off no read reaches the
+/// supervisor. When the profile leaves reads unchecked, read sandboxing
+/// runs in allow mode with a blacklist entry per masked path, which allows
+/// exactly what was allowed before and reports the rest.
+fn report_masked_reads(policy: &mut Policy, plan: &sydbox::view::MountPlan) {
+    use sydbox::policy::{Action, Mode, PathRule};
+    let masked: Vec<(&str, bool)> = plan
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            sydbox::view::MountOp::Mask { target, directory, .. } => Some((target.as_str(), *directory)),
+            _ => None,
+        })
+        .collect();
+    if masked.is_empty() || policy.sandbox.read != Mode::Off {
+        return;
+    }
+    policy.sandbox.read = Mode::Allow;
+    let list = std::sync::Arc::make_mut(&mut policy.sandbox.acl_read);
+    for (path, directory) in masked {
+        let literal: String = path
+            .chars()
+            .flat_map(|c| if matches!(c, '*' | '?' | '[' | ']' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let mut patterns = vec![literal.clone()];
+        if directory {
+            patterns.push(format!("{literal}/**"));
+        }
+        for pattern in patterns {
+            list.push(PathRule { pattern, action: Action::Deny, origin: Origin::Builtin("isolate/mask") });
         }
     }
 }

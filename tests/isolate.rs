@@ -246,3 +246,21 @@ fn landlock_binds_a_raced_write() {
     let out = case.run_program("/bin/sh", ["-c", &format!("exec touch {}", target.display())]);
     assert!(!target.exists(), "landlock let the write through: {}", out.details());
 }
+
+#[test]
+fn paths_hidden_by_the_view_are_reported() {
+    require_ptrace!();
+    require_userns!();
+    let mut case = isolated_case();
+    let outside = tempfile::Builder::new().prefix("sydbox-outside.").tempdir_in("/var/tmp").unwrap();
+    let secret = fs::canonicalize(outside.path()).unwrap().join("secret");
+    fs::write(&secret, "x").unwrap();
+    // Write sandboxing makes the open reach the supervisor.
+    case.magic("core/sandbox/write:deny");
+    let script = format!("echo x >> {}; echo rc=$?", secret.display());
+    let out = case.run_program("/bin/sh", ["-c", &script]);
+    out.expect_success();
+    assert!(out.stdout.contains("rc=2"), "{}", out.details());
+    out.expect_stderr_contains("hidden by the view").expect_stderr_contains(&format!("isolate/bind+{}", secret.display()));
+    assert_eq!(fs::read_to_string(&secret).unwrap(), "x");
+}

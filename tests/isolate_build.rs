@@ -125,6 +125,10 @@ fn misbehaving_step_fails_cleanly_in_build_chroot() {
     assert!(stderr.contains("pwned"), "the write was not reported: {stderr}");
     assert!(stderr.contains("= -1 EPERM"), "the write was not denied with EPERM: {stderr}");
     assert!(stderr.contains(&format!("127.0.0.1@{port}")), "the connect was not reported: {stderr}");
+    assert!(
+        stderr.contains("`/etc/shadow'") && stderr.contains("isolate/mask"),
+        "the read of the masked /etc/shadow was not reported: {stderr}"
+    );
     assert!(!pwned.exists(), "the build wrote outside its tree");
     assert!(listener.accept().is_err(), "the listener saw a connection");
 }

@@ -970,6 +970,18 @@ impl Supervisor {
         let (raw, resolved) = match self.resolve_arg(call, arg, follow, resolve_flags & RESOLVE_IN_ROOT != 0) {
             Ok(found) => found,
             Err(errno) => {
+                // Under --isolate, a path missing from the view but present
+                // on the host is reported as hidden by the view, whatever
+                // raise_fail says; the program still sees ENOENT.
+                if errno == libc::ENOENT {
+                    if let Some(hidden) = self.hidden_by_view(call, arg) {
+                        let rule = Rule::Builtin("hidden by the view (--isolate)".into());
+                        let tip = Some(format!("isolate/bind+{}", String::from_utf8_lossy(&hidden)));
+                        let description = describe(call, arg, &hidden, None);
+                        self.report(call, Some(category), hidden, description, errno, rule, tip);
+                        return Err(Denied { errno });
+                    }
+                }
                 // Fail closed: deny with the resolution errno; report only
                 // with raise_fail (spec section 5.3).
                 if self.global.raise_fail {
@@ -1006,6 +1018,35 @@ impl Supervisor {
         }
         self.report(call, Some(category), resolved.path, description, deny_errno, verdict.rule, tip);
         Err(Denied { errno: deny_errno })
+    }
+
+    /// Returns the absolute path of a call's argument when the calling
+    /// process runs in an `--isolate` view (its root is a pivoted root that
+    /// reads as `/`) and the path exists on the host.
+    fn hidden_by_view(&self, call: &Call, arg: &PathArg) -> Option<Vec<u8>> {
+        if self.procs.get(&call.tgid).and_then(|p| p.same_root) != Some(false) {
+            return None;
+        }
+        if read_link(&format!("/proc/{}/root", call.tid)).ok()? != b"/" {
+            return None;
+        }
+        let ptr = call.args[arg.path as usize];
+        if ptr == 0 {
+            return None;
+        }
+        let raw = mem::read_cstring(Pid::from_raw(call.tid), ptr, mem::PATH_MAX).ok()?;
+        let absolute = if raw.starts_with(b"/") {
+            raw
+        } else if arg.dirfd.is_none_or(|i| call.args[i as usize] as i32 == libc::AT_FDCWD) {
+            let mut cwd = read_link(&format!("/proc/{}/cwd", call.tid)).ok()?;
+            cwd.push(b'/');
+            cwd.extend_from_slice(&raw);
+            cwd
+        } else {
+            return None;
+        };
+        use std::os::unix::ffi::OsStrExt as _;
+        std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(&absolute)).ok().map(|_| absolute)
     }
 
     fn describe_prefix(&self, call: &Call, arg: &PathArg) -> Option<String> {
