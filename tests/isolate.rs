@@ -264,3 +264,24 @@ fn paths_hidden_by_the_view_are_reported() {
     out.expect_stderr_contains("hidden by the view").expect_stderr_contains(&format!("isolate/bind+{}", secret.display()));
     assert_eq!(fs::read_to_string(&secret).unwrap(), "x");
 }
+
+#[test]
+fn cmd_exec_runs_inside_the_view_without_the_inner_layer() {
+    require_ptrace!();
+    require_userns!();
+    let mut case = isolated_case();
+    case.magic("core/sandbox/write:deny");
+    let dir = case.home_resolved();
+    let out_file = dir.join("from-cmd-exec");
+    // The shell builds the cmd/exec path itself: the arguments are joined
+    // with the byte 0x1F.
+    let script = format!(
+        "us=$(printf '\\037'); test -e \"/dev/sydbox/cmd/exec!/bin/sh${{us}}-c${{us}}ls / > {out}; cat /proc/1/comm >> {out}\" || exit 10; sleep 1",
+        out = out_file.display()
+    );
+    let out = case.run_program("/bin/sh", ["-c", &script]);
+    out.expect_exit(0);
+    let listing = fs::read_to_string(&out_file).unwrap_or_default();
+    assert!(listing.contains("sydbox"), "cmd/exec did not see the view's pid 1: {listing}");
+    assert!(!listing.lines().any(|l| l == "root" || l == "home"), "cmd/exec saw the host root: {listing}");
+}

@@ -1024,10 +1024,7 @@ impl Supervisor {
     /// process runs in an `--isolate` view (its root is a pivoted root that
     /// reads as `/`) and the path exists on the host.
     fn hidden_by_view(&self, call: &Call, arg: &PathArg) -> Option<Vec<u8>> {
-        if self.procs.get(&call.tgid).and_then(|p| p.same_root) != Some(false) {
-            return None;
-        }
-        if read_link(&format!("/proc/{}/root", call.tid)).ok()? != b"/" {
+        if !in_isolated_view(call.tid) {
             return None;
         }
         let ptr = call.args[arg.path as usize];
@@ -1294,7 +1291,10 @@ impl Supervisor {
         let errno = match result {
             Ok(Applied::Done | Applied::Answer(true)) => 0,
             Ok(Applied::Answer(false)) => libc::ENOENT,
-            Ok(Applied::Exec(argv)) => run_outside(call, &argv),
+            Ok(Applied::Exec(argv)) => {
+                let isolated = in_isolated_view(call.tid);
+                run_outside(call, &argv, isolated)
+            }
             Err(err) => {
                 let message = format!("failed to cast magic=`{}': {err}", String::from_utf8_lossy(&path));
                 self.reporter.message(policy::level::WARNING, &message);
@@ -1496,6 +1496,18 @@ fn seccomp_call_regs(pid: Pid, regs: user_regs_struct, program: &[seccompiler::s
     Ok(call)
 }
 
+/// Reports whether a thread runs in an `--isolate` view: its root is not
+/// the supervisor's, yet reads as `/` because it is the root of another
+/// mount namespace (a chroot inside the supervisor's namespace reads as
+/// its host path).
+fn in_isolated_view(tid: i32) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let theirs = std::fs::metadata(format!("/proc/{tid}/root"));
+    let ours = std::fs::metadata("/");
+    let same = matches!((theirs, ours), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino());
+    !same && read_link(&format!("/proc/{tid}/root")).is_ok_and(|root| root == b"/")
+}
+
 /// Finds a descriptor of process `tgid` whose link is `link`.
 fn find_fd(tgid: i32, link: &[u8]) -> Option<i32> {
     let entries = std::fs::read_dir(format!("/proc/{tgid}/fd")).ok()?;
@@ -1578,18 +1590,54 @@ fn fake_statx() -> Vec<u8> {
 
 /// Runs a `cmd/exec` command outside the sandbox, in the caller's working
 /// directory and environment; returns 0 or the errno of its failed exec.
-fn run_outside(call: &Call, argv: &[String]) -> i32 {
+///
+/// Under `--isolate` the command joins the caller's user, mount, network,
+/// ipc and uts namespaces, so it sees the view and nothing more; only the
+/// inner layer is left out. (A pid namespace applies to children only, so
+/// the command keeps a host pid.)
+fn run_outside(call: &Call, argv: &[String], isolated: bool) -> i32 {
     use std::os::unix::ffi::OsStrExt as _;
+    use std::os::unix::process::CommandExt as _;
     let cwd = read_link(&format!("/proc/{}/cwd", call.tid)).unwrap_or_else(|_| b"/".to_vec());
     let environ = std::fs::read(format!("/proc/{}/environ", call.tgid)).unwrap_or_default();
-    use std::os::unix::process::CommandExt as _;
     let mut command = std::process::Command::new(&argv[0]);
     // Its own process group: it runs outside the sandbox and may outlive
     // sydbox, so signals aimed at sydbox's group do not reach it.
-    command.args(&argv[1..]).current_dir(std::ffi::OsStr::from_bytes(&cwd)).env_clear().process_group(0);
+    command.args(&argv[1..]).env_clear().process_group(0);
     for entry in environ.split(|b| *b == 0).filter(|e| !e.is_empty()) {
         if let Some(at) = entry.iter().position(|b| *b == b'=') {
             command.env(std::ffi::OsStr::from_bytes(&entry[..at]), std::ffi::OsStr::from_bytes(&entry[at + 1..]));
+        }
+    }
+    let pidfd = if isolated {
+        match crate::sys::pidfd_open(Pid::from_raw(call.tgid)) {
+            Ok(fd) => Some(fd),
+            Err(errno) => return errno as i32,
+        }
+    } else {
+        None
+    };
+    match &pidfd {
+        Some(pidfd) => {
+            let pidfd = pidfd.as_raw_fd();
+            let Ok(cwd) = std::ffi::CString::new(cwd) else { return libc::EINVAL };
+            let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
+            // SAFETY: the hook runs in the forked child before exec and
+            // only makes the setns(2) and chdir(2) system calls, which
+            // are async-signal-safe; `cwd` is moved into the closure.
+            unsafe {
+                command.pre_exec(move || {
+                    // Entering the mount namespace moves the working
+                    // directory to its root, so the caller's is set after.
+                    if libc::setns(pidfd, flags) != 0 || libc::chdir(cwd.as_ptr()) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        None => {
+            command.current_dir(std::ffi::OsStr::from_bytes(&cwd));
         }
     }
     match command.spawn() {
