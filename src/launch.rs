@@ -7,7 +7,7 @@
 //! nothing.
 
 use std::ffi::{CString, OsString};
-use std::os::fd::{AsRawFd as _, OwnedFd};
+use std::os::fd::{AsRawFd as _, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStringExt as _;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -127,6 +127,122 @@ fn cstring(value: OsString) -> Result<CString, LaunchError> {
     CString::new(value.clone().into_vec()).map_err(|_| LaunchError::Nul(value))
 }
 
+/// The command's `execve(2)` arguments, prepared before the fork so the
+/// child allocates nothing.
+pub struct ExecArgs {
+    pub program: CString,
+    _argv: Vec<CString>,
+    _env: Vec<CString>,
+    pub argv_ptrs: Vec<*const libc::c_char>,
+    pub env_ptrs: Vec<*const libc::c_char>,
+    /// The start of the message printed when execve fails; the errno follows.
+    pub exec_failed: Vec<u8>,
+}
+
+impl ExecArgs {
+    /// `place` goes into the failure message after the program's name.
+    fn new(program: PathBuf, argv: &[OsString], env: &[(OsString, OsString)], place: &str) -> Result<ExecArgs, LaunchError> {
+        let exec_failed = format!("sydbox: can't exec `{}'{place}: execve failed with errno ", program.display()).into_bytes();
+        let program = cstring(program.into_os_string())?;
+        let argv = argv.iter().cloned().map(cstring).collect::<Result<Vec<_>, _>>()?;
+        let env = env
+            .iter()
+            .map(|(k, v)| {
+                let mut entry = k.clone();
+                entry.push("=");
+                entry.push(v);
+                cstring(entry)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // The pointers stay valid: the CStrings' heap buffers do not move
+        // when the vectors holding them are moved into the struct.
+        let argv_ptrs = argv.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+        let env_ptrs = env.iter().map(|e| e.as_ptr()).chain([std::ptr::null()]).collect();
+        Ok(ExecArgs { program, _argv: argv, _env: env, argv_ptrs, env_ptrs, exec_failed })
+    }
+}
+
+/// Builds the command's seccomp filters from the policy.
+fn command_filters(policy: &Policy, traced: &TraceSet, emulate_nondumpable: bool) -> Result<seccomp::Filters, LaunchError> {
+    let restrict = seccomp::Restrictions {
+        file_control: policy.global.restrict_file_control,
+        shared_memory_writable: policy.global.restrict_shared_memory_writable,
+    };
+    Ok(seccomp::build(traced, &restrict, emulate_nondumpable)?)
+}
+
+/// The last steps of the command before it becomes the program, shared by
+/// plain and `--isolate` runs: `no_new_privs`, Landlock, the filters (the
+/// user-notification listener handed to the supervisor over `handover`),
+/// then `execve(2)`. Allocates nothing; exits with `failure` on an error.
+pub fn restrict_and_exec(
+    handover: RawFd,
+    ruleset: Option<::landlock::RulesetCreated>,
+    filters: &seccomp::Filters,
+    exec: &ExecArgs,
+    failure: i32,
+) -> ! {
+    if crate::sys::set_no_new_privs().is_err() {
+        die(b"sydbox: prctl(PR_SET_NO_NEW_PRIVS) failed\n", failure);
+    }
+    if let Some(ruleset) = ruleset {
+        if ruleset.restrict_self().is_err() {
+            die(b"sydbox: landlock_restrict_self failed\n", failure);
+        }
+    }
+    for filter in &filters.before {
+        if crate::sys::seccomp_set_mode_filter(filter).is_err() {
+            die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", failure);
+        }
+    }
+    if let Some(notify) = &filters.notify {
+        let flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        let Ok(listener) = crate::sys::seccomp_set_mode_filter_flags(notify, flags) else {
+            die(b"sydbox: seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) failed\n", failure)
+        };
+        // The new filter may cover sendmsg, so the descriptor's number goes
+        // by write(2), and the supervisor takes the descriptor itself with
+        // pidfd_getfd(2) before it acknowledges.
+        let number = listener.to_ne_bytes();
+        let mut ack = [0u8; 1];
+        // SAFETY: write(2) and read(2) on valid stack buffers are
+        // async-signal-safe.
+        let handed_over = unsafe {
+            libc::write(handover, number.as_ptr().cast(), number.len()) == number.len() as isize
+                && libc::read(handover, ack.as_mut_ptr().cast(), 1) == 1
+        };
+        if !handed_over {
+            die(b"sydbox: handing the seccomp listener to the supervisor failed\n", failure);
+        }
+        // SAFETY: `listener` is this process's own descriptor, now copied.
+        unsafe { libc::close(listener) };
+    }
+    if let Some(trace) = &filters.trace {
+        if crate::sys::seccomp_set_mode_filter(trace).is_err() {
+            die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", failure);
+        }
+    }
+    // SAFETY: the program, argv and envp are NUL-terminated C strings and
+    // NULL-terminated pointer arrays that outlive the call.
+    unsafe { libc::execve(exec.program.as_ptr(), exec.argv_ptrs.as_ptr(), exec.env_ptrs.as_ptr()) };
+    let errno = Errno::last_raw();
+    // Format the errno by hand: nothing may allocate here.
+    let mut digits = [b'\n'; 12];
+    let mut at = digits.len() - 1;
+    let mut value = errno.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    // SAFETY: write(2) is async-signal-safe and the buffer is valid.
+    unsafe { libc::write(2, exec.exec_failed.as_ptr().cast(), exec.exec_failed.len()) };
+    die(&digits[at..], failure)
+}
+
 /// Runs `argv` under the supervisor with `env` as its environment.
 ///
 /// # Errors
@@ -138,11 +254,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     let program = lookup(&argv[0], path_var.as_ref())?;
     let emulate_nondumpable = !nix::unistd::geteuid().is_root();
     let traced = trace_set(&policy);
-    let restrict = seccomp::Restrictions {
-        file_control: policy.global.restrict_file_control,
-        shared_memory_writable: policy.global.restrict_shared_memory_writable,
-    };
-    let programs = seccomp::build(&traced, &restrict, emulate_nondumpable)?;
+    let programs = command_filters(&policy, &traced, emulate_nondumpable)?;
     let landlock_plan = crate::landlock::plan(&policy, &program, &crate::view::RealHost, crate::landlock::kernel_abi());
     tracing::debug!(
         layers = %format!("seccomp ptrace {}", crate::landlock::describe(landlock_plan.as_ref(), crate::landlock::kernel_abi())),
@@ -150,22 +262,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     );
     let ruleset = landlock_plan.as_ref().map(crate::landlock::create).transpose()?;
 
-    let exec_failed = format!("sydbox: can't exec `{}': execve failed with errno ", program.display()).into_bytes();
-    let program_c = cstring(program.into_os_string())?;
-    let argv_c = argv.iter().cloned().map(cstring).collect::<Result<Vec<_>, _>>()?;
-    let env_c = env
-        .iter()
-        .map(|(k, v)| {
-            let mut entry = k.clone();
-            entry.push("=");
-            entry.push(v);
-            cstring(entry)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut argv_ptrs: Vec<*const libc::c_char> = argv_c.iter().map(|a| a.as_ptr()).collect();
-    argv_ptrs.push(std::ptr::null());
-    let mut env_ptrs: Vec<*const libc::c_char> = env_c.iter().map(|e| e.as_ptr()).collect();
-    env_ptrs.push(std::ptr::null());
+    let exec = ExecArgs::new(program, &argv, &env, "")?;
 
     install_signal_handlers(policy.global.interrupt)?;
     // The supervisor waits for ptrace stops through a signalfd, so SIGCHLD
@@ -190,7 +287,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
         ForkResult::Child => {
             drop(gate_write);
             drop(listener_ours);
-            child_main(&gate_read, &listener_theirs, ruleset, &programs, &program_c, &argv_ptrs, &env_ptrs, &exec_failed)
+            child_main(&gate_read, &listener_theirs, ruleset, &programs, &exec)
         }
         ForkResult::Parent { child } => {
             drop(gate_read);
@@ -268,10 +365,7 @@ fn child_main(
     listener_socket: &OwnedFd,
     ruleset: Option<::landlock::RulesetCreated>,
     filters: &seccomp::Filters,
-    program: &CString,
-    argv: &[*const libc::c_char],
-    envp: &[*const libc::c_char],
-    exec_failed: &[u8],
+    exec: &ExecArgs,
 ) -> ! {
     // SAFETY: an empty set built on the stack; sigprocmask is
     // async-signal-safe.
@@ -292,65 +386,7 @@ fn child_main(
         // The supervisor failed before seizing this process.
         die(b"", 1);
     }
-    if crate::sys::set_no_new_privs().is_err() {
-        die(b"sydbox: prctl(PR_SET_NO_NEW_PRIVS) failed\n", 1);
-    }
-    if let Some(ruleset) = ruleset {
-        if ruleset.restrict_self().is_err() {
-            die(b"sydbox: landlock_restrict_self failed\n", 1);
-        }
-    }
-    for filter in &filters.before {
-        if crate::sys::seccomp_set_mode_filter(filter).is_err() {
-            die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", 1);
-        }
-    }
-    if let Some(notify) = &filters.notify {
-        let flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
-        let Ok(listener) = crate::sys::seccomp_set_mode_filter_flags(notify, flags) else {
-            die(b"sydbox: seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) failed\n", 1)
-        };
-        // The new filter may cover sendmsg, so the descriptor's number goes
-        // by write(2), and the supervisor takes the descriptor itself with
-        // pidfd_getfd(2) before it acknowledges.
-        let number = listener.to_ne_bytes();
-        let mut ack = [0u8; 1];
-        // SAFETY: write(2) and read(2) on valid stack buffers are
-        // async-signal-safe.
-        let handed_over = unsafe {
-            libc::write(listener_socket.as_raw_fd(), number.as_ptr().cast(), number.len()) == number.len() as isize
-                && libc::read(listener_socket.as_raw_fd(), ack.as_mut_ptr().cast(), 1) == 1
-        };
-        if !handed_over {
-            die(b"sydbox: handing the seccomp listener to the supervisor failed\n", 1);
-        }
-        // SAFETY: `listener` is this process's own descriptor, now copied.
-        unsafe { libc::close(listener) };
-    }
-    if let Some(trace) = &filters.trace {
-        if crate::sys::seccomp_set_mode_filter(trace).is_err() {
-            die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", 1);
-        }
-    }
-    // SAFETY: `program`, `argv` and `envp` are NUL-terminated C strings
-    // and NULL-terminated pointer arrays that outlive the call.
-    unsafe { libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
-    let errno = Errno::last_raw();
-    // Format the errno by hand: nothing may allocate here.
-    let mut digits = [b'\n'; 12];
-    let mut at = digits.len() - 1;
-    let mut value = errno.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    // SAFETY: write(2) is async-signal-safe and both buffers are valid.
-    unsafe { libc::write(2, exec_failed.as_ptr().cast(), exec_failed.len()) };
-    die(&digits[at..], 1)
+    restrict_and_exec(listener_socket.as_raw_fd(), ruleset, filters, exec, 1)
 }
 
 /// The `--isolate` settings decided before launch.
@@ -407,11 +443,7 @@ pub fn run_isolated(
     // The supervisor owns the user namespace, so it can read the memory
     // of a non-dumpable tracee: no emulation needed.
     let traced = trace_set(&policy);
-    let restrict = seccomp::Restrictions {
-        file_control: policy.global.restrict_file_control,
-        shared_memory_writable: policy.global.restrict_shared_memory_writable,
-    };
-    let programs = seccomp::build(&traced, &restrict, false)?;
+    let programs = command_filters(&policy, &traced, false)?;
     let abi = crate::landlock::kernel_abi();
     let landlock_plan = crate::landlock::plan(&policy, &program, &crate::view::RealHost, abi);
     tracing::debug!(
@@ -433,17 +465,7 @@ pub fn run_isolated(
     }
 
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let program_c = cstring(program.clone().into_os_string())?;
-    let argv_c = argv.iter().cloned().map(cstring).collect::<Result<Vec<_>, _>>()?;
-    let env_c = env
-        .iter()
-        .map(|(k, v)| {
-            let mut entry = k.clone();
-            entry.push("=");
-            entry.push(v);
-            cstring(entry)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let exec = ExecArgs::new(program, &argv, &env, " in the view")?;
 
     install_signal_handlers(policy.global.interrupt)?;
     // As in `run`: SIGCHLD is read through a signalfd by the supervisor.
@@ -474,9 +496,7 @@ pub fn run_isolated(
                 cwd,
                 landlock: landlock_plan,
                 filters: programs,
-                program: program_c,
-                argv: argv_c,
-                env: env_c,
+                exec,
             })
         }
         crate::ns::Forked::Parent(pid1) => {

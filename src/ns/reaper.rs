@@ -12,7 +12,7 @@
 //! (between its fork and `execve(2)`) may allocate: no other thread can
 //! hold an allocator lock.
 
-use std::ffi::CString;
+
 use std::os::fd::{AsRawFd as _, OwnedFd};
 
 use nix::sys::signal::{SigSet, Signal};
@@ -41,9 +41,7 @@ pub struct Pid1 {
     pub cwd: std::path::PathBuf,
     pub landlock: Option<crate::landlock::LandlockPlan>,
     pub filters: crate::seccomp::Filters,
-    pub program: CString,
-    pub argv: Vec<CString>,
-    pub env: Vec<CString>,
+    pub exec: crate::launch::ExecArgs,
 }
 
 fn die(message: &str) -> ! {
@@ -106,18 +104,12 @@ pub fn run(pid1: Pid1) -> ! {
         die(&format!("sigprocmask(SIG_BLOCK) failed: {err}"));
     }
 
-    let program = pid1.program.clone();
-    let mut argv: Vec<*const libc::c_char> = pid1.argv.iter().map(|a| a.as_ptr()).collect();
-    argv.push(std::ptr::null());
-    let mut envp: Vec<*const libc::c_char> = pid1.env.iter().map(|e| e.as_ptr()).collect();
-    envp.push(std::ptr::null());
-    let exec_failed = format!("sydbox: can't exec `{}' in the view: execve failed with errno ", program.to_string_lossy()).into_bytes();
 
     // SAFETY: pid 1 is single-threaded, so the child inherits no lock held
     // by another thread; it runs only `command_main`, which execs or exits.
     let command = match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
-            command_main(&pid1.hello, &pid1.seized, ruleset, &pid1.filters, &program, &argv, &envp, &exec_failed)
+            command_main(&pid1.hello, &pid1.seized, ruleset, &pid1.filters, &pid1.exec)
         }
         Ok(nix::unistd::ForkResult::Parent { child }) => child,
         Err(err) => die(&format!("fork of the command failed: {err}")),
@@ -165,16 +157,12 @@ fn fail(message: &[u8]) -> ! {
 }
 
 /// The command between pid 1's fork and `execve(2)`.
-#[allow(clippy::too_many_arguments)]
 fn command_main(
     hello: &OwnedFd,
     seized: &OwnedFd,
     ruleset: Option<::landlock::RulesetCreated>,
     filters: &crate::seccomp::Filters,
-    program: &CString,
-    argv: &[*const libc::c_char],
-    envp: &[*const libc::c_char],
-    exec_failed: &[u8],
+    exec: &crate::launch::ExecArgs,
 ) -> ! {
     // Its own session, so it cannot push input into the caller's terminal;
     // dumpable again, so the supervisor may seize it; and killed with pid 1.
@@ -201,55 +189,5 @@ fn command_main(
     if crate::ns::drop_capabilities().is_err() {
         fail(b"sydbox: dropping the capabilities of the command failed\n");
     }
-    if crate::sys::set_no_new_privs().is_err() {
-        fail(b"sydbox: prctl(PR_SET_NO_NEW_PRIVS) failed\n");
-    }
-    if let Some(ruleset) = ruleset {
-        if ruleset.restrict_self().is_err() {
-            fail(b"sydbox: landlock_restrict_self failed\n");
-        }
-    }
-    for filter in &filters.before {
-        if crate::sys::seccomp_set_mode_filter(filter).is_err() {
-            fail(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n");
-        }
-    }
-    if let Some(notify) = &filters.notify {
-        let Ok(listener) = crate::sys::seccomp_set_mode_filter_flags(notify, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER)
-        else {
-            fail(b"sydbox: seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) failed\n")
-        };
-        // The number goes by write(2), which no filter covers; the
-        // supervisor copies the descriptor with pidfd_getfd(2) and acks.
-        write_all(hello.as_raw_fd(), &listener.to_ne_bytes());
-        if !read_byte(hello) {
-            fail(b"sydbox: handing the seccomp listener to the supervisor failed\n");
-        }
-        // SAFETY: `listener` is this process's own descriptor, now copied.
-        unsafe { libc::close(listener) };
-    }
-    if let Some(trace) = &filters.trace {
-        if crate::sys::seccomp_set_mode_filter(trace).is_err() {
-            fail(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n");
-        }
-    }
-    // SAFETY: `program`, `argv` and `envp` are NUL-terminated C strings
-    // and NULL-terminated pointer arrays that outlive the call.
-    unsafe { libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
-    let errno = nix::errno::Errno::last_raw();
-    let mut digits = [b'\n'; 12];
-    let mut at = digits.len() - 1;
-    let mut value = errno.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    write_all(2, exec_failed);
-    write_all(2, &digits[at..]);
-    // SAFETY: _exit(2) is async-signal-safe.
-    unsafe { libc::_exit(127) }
+    crate::launch::restrict_and_exec(hello.as_raw_fd(), ruleset, filters, exec, 127)
 }
