@@ -1112,3 +1112,14 @@ pub fn hostile_result<'a>(outcome: &'a Outcome, name: &str) -> Option<&'a str> {
         .lines()
         .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
 }
+
+impl Case {
+    /// Returns the sydbox binary and its options as a run would pass
+    /// them, without `--` or the command, for tests that start sydbox
+    /// themselves (to hand it a file descriptor, for example).
+    pub fn sydbox_command_line(&self) -> Vec<OsString> {
+        let mut line = vec![self.sydbox.clone().into_os_string()];
+        line.extend(self.sydbox_args.iter().cloned());
+        line
+    }
+}
