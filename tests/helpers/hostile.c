@@ -14,6 +14,10 @@
  *   readat FD PATH          openat(FD, PATH) and print the file
  *   fchdir-read FD PATH     fchdir(FD), then open PATH and print it
  *   inroot FD PATH          openat2(FD, PATH, RESOLVE_IN_ROOT), print it
+ *   magic-creat VIA MAGIC FILE  stat MAGIC through VIA (stat, lstat,
+ *                           newfstatat or statx), then create FILE; prints
+ *                           both results, so a runtime magic command and a
+ *                           write are made by the same process
  *   badptr                  open, creat and mkdir with an unmapped path
  *                           pointer; prints each result (expects EFAULT)
  *   memfd-exec SRC ARG...   copy SRC into a memfd, execveat(AT_EMPTY_PATH)
@@ -136,6 +140,26 @@ static int do_inroot(int dirfd, const char *path)
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
 
 	return print_fd(syscall(SYS_openat2, dirfd, path, &how, sizeof(how)));
+}
+
+static int do_magic_creat(const char *via, const char *magic, const char *file)
+{
+	struct stat st;
+	char statx_buf[256];
+	long result;
+
+	if (strcmp(via, "stat") == 0)
+		result = syscall(SYS_stat, magic, &st);
+	else if (strcmp(via, "lstat") == 0)
+		result = syscall(SYS_lstat, magic, &st);
+	else if (strcmp(via, "newfstatat") == 0)
+		result = syscall(SYS_newfstatat, AT_FDCWD, magic, &st, 0);
+	else if (strcmp(via, "statx") == 0)
+		result = syscall(SYS_statx, AT_FDCWD, magic, 0, 0x7ff, statx_buf);
+	else
+		return usage();
+	note("magic", result);
+	return note("creat", syscall(SYS_openat, AT_FDCWD, file, O_WRONLY | O_CREAT, 0644));
 }
 
 static int do_badptr(void)
@@ -650,6 +674,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(command, "inroot") == 0 && argc == 2)
 		return do_inroot(atoi(argv[0]), argv[1]);
+	if (strcmp(command, "magic-creat") == 0 && argc == 3)
+		return do_magic_creat(argv[0], argv[1], argv[2]);
 	if (strcmp(command, "badptr") == 0 && argc == 0)
 		return do_badptr();
 	if (strcmp(command, "memfd-exec") == 0 && argc >= 1)
