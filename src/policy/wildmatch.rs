@@ -16,15 +16,16 @@ pub fn wildmatch(pattern: &[u8], text: &[u8]) -> bool {
     Matcher::new(pattern, text, false).run()
 }
 
-/// Reports whether `pattern` matches `text` when ASCII letters are
-/// compared without case (`core/match/case_sensitive:false`).
+/// Reports whether `pattern` matches some spelling of `text` that differs
+/// only in the case of ASCII letters (`core/match/case_sensitive:false`).
 ///
-/// Both sides are folded: a literal pattern byte matches either case, and
-/// a class matches a letter when it contains either case of it, so
-/// `[[:upper:]]` matches `a` and `[!a]` does not match `A`. sydbox-1
-/// folded only the text, so a pattern written with a capital letter
-/// matched nothing and a deny rule spelled that way denied nothing.
-/// Bytes of 0x80 and above are compared as they are.
+/// So a literal pattern byte matches either case, `[[:upper:]]` matches
+/// `a`, and `[!a]` matches `a` (through `A`). Whatever `wildmatch`
+/// matches, this matches too, so turning case folding on never narrows a
+/// rule, deny rules included. sydbox-1 folded only the text, so a pattern
+/// written with a capital letter matched nothing and a deny rule spelled
+/// that way denied nothing. Bytes of 0x80 and above are compared as they
+/// are.
 pub fn iwildmatch(pattern: &[u8], text: &[u8]) -> bool {
     Matcher::new(pattern, text, true).run()
 }
@@ -212,8 +213,8 @@ impl<'a> Matcher<'a> {
 }
 
 /// Matches the non-star element at `pattern[p]` against the text byte `c`.
-/// With `fold`, `c` is already lower-case and pattern letters match
-/// either case.
+/// With `fold`, `c` is lower-case and the element may match either case
+/// of it.
 fn match_element(pattern: &[u8], p: usize, c: u8, fold: bool) -> Element {
     let same = |byte: u8| if fold { byte.to_ascii_lowercase() == c } else { byte == c };
     match pattern[p] {
@@ -225,8 +226,12 @@ fn match_element(pattern: &[u8], p: usize, c: u8, fold: bool) -> Element {
             _ => Element::Mismatch,
         },
         b'[' => {
-            let cases = if fold { [c, c.to_ascii_uppercase()] } else { [c, c] };
-            match match_class(pattern, p + 1, &cases) {
+            let upper = c.to_ascii_uppercase();
+            let mut result = match_class(pattern, p + 1, c);
+            if fold && upper != c && matches!(result, Some((false, _))) {
+                result = match_class(pattern, p + 1, upper);
+            }
+            match result {
                 Some((contains, next)) if contains && c != b'/' => Element::Matched(next),
                 Some(_) => Element::Mismatch,
                 None => Element::Invalid,
@@ -238,8 +243,7 @@ fn match_element(pattern: &[u8], p: usize, c: u8, fold: bool) -> Element {
 }
 
 /// Matches the bracket expression whose body starts at `pattern[start]`
-/// (just after `[`) against the bytes `cases` (one text byte in each case
-/// it may take), and returns whether the class accepts the text byte
+/// (just after `[`) against `c`, and returns whether the class accepts `c`
 /// (negation applied) and the offset after the closing `]`.
 ///
 /// Returns `None` for an unterminated class or an unknown `[:name:]`.
@@ -250,7 +254,7 @@ fn match_element(pattern: &[u8], p: usize, c: u8, fold: bool) -> Element {
 ///   `]`. After a range or a `[:name:]` it is a literal again.
 /// - `\` escapes the next byte, also as a range end.
 /// - `[:` without a matching `:]` is a literal `[`.
-fn match_class(pattern: &[u8], start: usize, cases: &[u8; 2]) -> Option<(bool, usize)> {
+fn match_class(pattern: &[u8], start: usize, c: u8) -> Option<(bool, usize)> {
     let mut i = start;
     let negated = matches!(pattern.get(i), Some(b'!' | b'^'));
     if negated {
@@ -271,11 +275,11 @@ fn match_class(pattern: &[u8], start: usize, cases: &[u8; 2]) -> Option<(bool, u
         if byte == b'\\' {
             i += 1;
             let escaped = *pattern.get(i)?;
-            contains |= cases.contains(&escaped);
+            contains |= c == escaped;
             range_start = Some(escaped);
         } else if let (b'-', Some(low), Some(&next)) = (byte, range_start, pattern.get(i + 1)) {
             if next == b']' {
-                contains |= cases.contains(&b'-');
+                contains |= c == b'-';
                 range_start = Some(b'-');
             } else {
                 i += 1;
@@ -284,7 +288,7 @@ fn match_class(pattern: &[u8], start: usize, cases: &[u8; 2]) -> Option<(bool, u
                     i += 1;
                     high = *pattern.get(i)?;
                 }
-                contains |= cases.iter().any(|c| (low..=high).contains(c));
+                contains |= (low..=high).contains(&c);
                 range_start = None;
             }
         } else if byte == b'[' && pattern.get(i + 1) == Some(&b':') {
@@ -292,18 +296,15 @@ fn match_class(pattern: &[u8], start: usize, cases: &[u8; 2]) -> Option<(bool, u
             let close = name_start + pattern[name_start..].iter().position(|&b| b == b']')?;
             // `[:]` has no room for a closing `:`.
             if close > name_start && pattern[close - 1] == b':' {
-                let name = &pattern[name_start..close - 1];
-                for c in cases {
-                    contains |= in_named_class(name, *c)?;
-                }
+                contains |= in_named_class(&pattern[name_start..close - 1], c)?;
                 range_start = None;
                 i = close;
             } else {
-                contains |= cases.contains(&b'[');
+                contains |= c == b'[';
                 range_start = Some(b'[');
             }
         } else {
-            contains |= cases.contains(&byte);
+            contains |= c == byte;
             range_start = Some(byte);
         }
         i += 1;
@@ -458,9 +459,11 @@ mod match_tests {
         assert!(iwildmatch(b"[[:lower:]]", b"A"));
         assert!(iwildmatch(b"[a-c]", b"B"));
         assert!(iwildmatch(b"[A-C]", b"b"));
-        assert!(!iwildmatch(b"[!a]", b"A"));
-        assert!(!iwildmatch(b"[!A-C]", b"b"));
-        assert!(iwildmatch(b"[!A-C]", b"d"));
+        // Some spelling of the text matches: `A` for `[!a]`, `b` for `[!A-C]`.
+        assert!(iwildmatch(b"[!a]", b"A"));
+        assert!(iwildmatch(b"[!A-C]", b"b"));
+        assert!(!iwildmatch(b"[!A-Ca-c]", b"b"));
+        assert!(iwildmatch(b"[!.-a]", b"x"));
         assert!(!iwildmatch(b"[[:digit:]]", b"a"));
     }
 
