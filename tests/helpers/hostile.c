@@ -18,6 +18,9 @@
  *                           newfstatat or statx), then create FILE; prints
  *                           both results, so a runtime magic command and a
  *                           write are made by the same process
+ *   chroot-escape DIR FILE  keep an fd of /, chroot(DIR), fchdir to the
+ *                           fd, chroot("."), then create FILE; prints each
+ *                           step (needs CAP_SYS_CHROOT)
  *   badptr                  open, creat and mkdir with an unmapped path
  *                           pointer; prints each result (expects EFAULT)
  *   memfd-exec SRC ARG...   copy SRC into a memfd, execveat(AT_EMPTY_PATH)
@@ -159,6 +162,18 @@ static int do_magic_creat(const char *via, const char *magic, const char *file)
 	else
 		return usage();
 	note("magic", result);
+	return note("creat", syscall(SYS_openat, AT_FDCWD, file, O_WRONLY | O_CREAT, 0644));
+}
+
+static int do_chroot_escape(const char *dir, const char *file)
+{
+	long root = syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY);
+
+	if (root < 0)
+		return EXIT_USAGE;
+	note("chroot", syscall(SYS_chroot, dir));
+	note("fchdir", syscall(SYS_fchdir, root));
+	note("chroot-dot", syscall(SYS_chroot, "."));
 	return note("creat", syscall(SYS_openat, AT_FDCWD, file, O_WRONLY | O_CREAT, 0644));
 }
 
@@ -676,6 +691,8 @@ int main(int argc, char **argv)
 		return do_inroot(atoi(argv[0]), argv[1]);
 	if (strcmp(command, "magic-creat") == 0 && argc == 3)
 		return do_magic_creat(argv[0], argv[1], argv[2]);
+	if (strcmp(command, "chroot-escape") == 0 && argc == 2)
+		return do_chroot_escape(argv[0], argv[1]);
 	if (strcmp(command, "badptr") == 0 && argc == 0)
 		return do_badptr();
 	if (strcmp(command, "memfd-exec") == 0 && argc >= 1)
