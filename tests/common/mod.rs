@@ -1123,3 +1123,29 @@ impl Case {
         line
     }
 }
+
+/// Returns the pids of the processes whose environment contains
+/// `token` (as `NAME=token`), to find what a sandboxed tree left behind.
+/// Processes of other users, whose environment cannot be read, are skipped.
+pub fn processes_with_token(token: &str) -> Vec<i32> {
+    let needle = format!("={token}");
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir("/proc") else { return found };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<i32>().ok()) else { continue };
+        let Ok(environ) = fs::read(entry.path().join("environ")) else { continue };
+        let is_zombie = fs::read_to_string(entry.path().join("stat"))
+            .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')));
+        if !is_zombie && environ.split(|b| *b == 0).any(|var| var.ends_with(needle.as_bytes())) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Returns a token unique to this test process and call.
+pub fn unique_token(label: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("sydbox-{label}-{}-{count}", std::process::id())
+}

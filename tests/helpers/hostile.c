@@ -21,6 +21,13 @@
  *   chroot-escape DIR FILE  keep an fd of /, chroot(DIR), fchdir to the
  *                           fd, chroot("."), then create FILE; prints each
  *                           step (needs CAP_SYS_CHROOT)
+ *   stress PROCS THREADS N ALLOWED DENIED DIR  PROCS processes, and one more
+ *                           process with THREADS threads, each N times
+ *                           open ALLOWED (must succeed), open DENIED (must
+ *                           fail with EPERM) and create a file in DIR
+ *                           (must succeed); all start at once. Prints
+ *                           "wrong=K" with K the processes in which a call
+ *                           had another result, and exits 0 when K is 0
  *   badptr                  open, creat and mkdir with an unmapped path
  *                           pointer; prints each result (expects EFAULT)
  *   memfd-exec SRC ARG...   copy SRC into a memfd, execveat(AT_EMPTY_PATH)
@@ -175,6 +182,100 @@ static int do_chroot_escape(const char *dir, const char *file)
 	note("fchdir", syscall(SYS_fchdir, root));
 	note("chroot-dot", syscall(SYS_chroot, "."));
 	return note("creat", syscall(SYS_openat, AT_FDCWD, file, O_WRONLY | O_CREAT, 0644));
+}
+
+struct stress_job {
+	long n;
+	const char *allowed, *denied, *dir;
+	long id;
+};
+
+/* Runs one stress worker and returns how many calls had a wrong result. */
+static long stress_work(const struct stress_job *job)
+{
+	char path[4096];
+	long i, fd, wrong = 0;
+
+	for (i = 0; i < job->n; i++) {
+		fd = syscall(SYS_openat, AT_FDCWD, job->allowed, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			wrong++;
+		else
+			syscall(SYS_close, fd);
+		fd = syscall(SYS_openat, AT_FDCWD, job->denied, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 || errno != EPERM) {
+			wrong++;
+			if (fd >= 0)
+				syscall(SYS_close, fd);
+		}
+		snprintf(path, sizeof(path), "%s/w%ld-%ld", job->dir, job->id, i % 4);
+		fd = syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			wrong++;
+		else
+			syscall(SYS_close, fd);
+	}
+	return wrong;
+}
+
+static int start_pipe[2];
+
+static void wait_for_start(void)
+{
+	char byte;
+
+	syscall(SYS_read, start_pipe[0], &byte, 1);
+}
+
+static void *stress_thread(void *arg)
+{
+	struct stress_job *job = arg;
+
+	wait_for_start();
+	job->n = stress_work(job);
+	return NULL;
+}
+
+static int do_stress(long procs, long threads, long n, const char *allowed, const char *denied, const char *dir)
+{
+	struct stress_job jobs[256];
+	pthread_t ids[256];
+	long i, wrong = 0, child;
+	int status;
+
+	if (threads > 256 || syscall(SYS_pipe2, start_pipe, O_CLOEXEC) < 0)
+		return EXIT_USAGE;
+	for (i = 0; i <= procs; i++) {
+		child = syscall(SYS_fork);
+		if (child < 0)
+			return errno;
+		if (child > 0)
+			continue;
+		syscall(SYS_close, start_pipe[1]);
+		if (i < procs) {
+			struct stress_job job = { n, allowed, denied, dir, i };
+
+			wait_for_start();
+			_exit(stress_work(&job) > 0);
+		}
+		for (long t = 0; t < threads; t++) {
+			jobs[t] = (struct stress_job){ n, allowed, denied, dir, 1000 + t };
+			if (pthread_create(&ids[t], NULL, stress_thread, &jobs[t]) != 0)
+				_exit(2);
+		}
+		for (long t = 0; t < threads; t++) {
+			pthread_join(ids[t], NULL);
+			wrong += jobs[t].n;
+		}
+		_exit(wrong > 0);
+	}
+	/* Closing the write end starts every worker at once. */
+	syscall(SYS_close, start_pipe[1]);
+	while (waitpid(-1, &status, 0) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			wrong++;
+	printf("wrong=%ld\n", wrong);
+	return wrong > 0;
 }
 
 static int do_badptr(void)
@@ -693,6 +794,8 @@ int main(int argc, char **argv)
 		return do_magic_creat(argv[0], argv[1], argv[2]);
 	if (strcmp(command, "chroot-escape") == 0 && argc == 2)
 		return do_chroot_escape(argv[0], argv[1]);
+	if (strcmp(command, "stress") == 0 && argc == 6)
+		return do_stress(atol(argv[0]), atol(argv[1]), atol(argv[2]), argv[3], argv[4], argv[5]);
 	if (strcmp(command, "badptr") == 0 && argc == 0)
 		return do_badptr();
 	if (strcmp(command, "memfd-exec") == 0 && argc >= 1)
