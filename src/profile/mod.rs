@@ -167,7 +167,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+mod key_hint_tests {
     use super::*;
 
     #[test]

@@ -311,7 +311,7 @@ mod tests {
         let view = me();
         let pid = view.tgid;
         // A memfd's link text is `/memfd:NAME (deleted)`, which names no file.
-        let memfd = nix::sys::memfd::memfd_create(c"probe", nix::sys::memfd::MemFdCreateFlag::empty()).unwrap();
+        let memfd = nix::sys::memfd::memfd_create(c"probe", nix::sys::memfd::MFdFlags::empty()).unwrap();
         let link = format!("/proc/self/fd/{}", memfd.as_raw_fd());
         let resolved = resolve(&view, b"/", link.as_bytes(), FOLLOW).unwrap();
         assert_eq!(resolved.path, format!("/proc/{pid}/fd/{}", memfd.as_raw_fd()).into_bytes());
