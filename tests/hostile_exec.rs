@@ -1,6 +1,6 @@
-//! Hostile inputs, exec routes and the control plane: path-less exec
-//! (class K5), setuid programs, the magic lock and signals aimed at sydbox
-//! (class K7), and check-then-use races and unreadable arguments (K2).
+//! Hostile inputs, exec routes and the control plane: path-less exec,
+//! setuid programs, the magic lock, signals aimed at sydbox,
+//! check-then-use races and unreadable arguments.
 
 #[macro_use]
 mod common;

@@ -1,5 +1,5 @@
-//! Hostile inputs, address canonicalisation and scope (class K4) and port
-//! specifications (class K3): IPv4-mapped IPv6, destinations carried by
+//! Hostile inputs, address canonicalisation and scope and port
+//! specifications: IPv4-mapped IPv6, destinations carried by
 //! send calls, port 0, service names, abstract unix names and other
 //! socket families. Every listener is on loopback and started by the
 //! test, which checks afterwards that it saw nothing.

@@ -1,4 +1,4 @@
-//! Hostile inputs, path identity (class K1): symlinks, spellings, paths
+//! Hostile inputs, path identity: symlinks, spellings, paths
 //! longer than PATH_MAX, creation through links, magic links and inherited
 //! descriptors. Every check is made on what the kernel would resolve, so
 //! each test asserts that the secret was not read and nothing appeared

@@ -1,4 +1,4 @@
-//! Hostile inputs, rule-language semantics (class K3): `***`, `*`, `**`,
+//! Hostile inputs, rule-language semantics: `***`, `*`, `**`,
 //! prefix mode, sibling prefixes, rule order and case folding, checked
 //! through real writes, plus table-driven checks of the compiled policy.
 

@@ -1,5 +1,5 @@
-//! Hostile inputs, the system call surface (class K5) and channels shared
-//! with the host (class K8): io_uring, the new mount API and namespaces,
+//! Hostile inputs, the system call surface and channels shared
+//! with the host: io_uring, the new mount API and namespaces,
 //! foreign ABIs (x32, i386), CLONE_UNTRACED and terminal injection.
 
 #[macro_use]

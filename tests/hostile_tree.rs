@@ -1,4 +1,4 @@
-//! Hostile inputs, process-tree lifetime (class K6): killing or losing the
+//! Hostile inputs, process-tree lifetime: killing or losing the
 //! supervisor, daemons that leave the tree, and process caps.
 
 #[macro_use]
