@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{helper, hostile_result, processes_with_token, unique_token, Case, Fixture};
+use common::{helper, hostile_result, processes_with_token, ChildGuard, unique_token, Case, Fixture};
 
 /// sydbox removes `SYDBOX_*` variables from the command's environment,
 /// so the token travels in another name.
@@ -45,21 +45,20 @@ fn denied_call_flood_leaves_other_sandboxes_responsive() {
     fs::create_dir(&work).unwrap();
     fx.base();
     let line = fx.case.sydbox_command_line();
-    let mut flood = Command::new(&line[0])
+    let flood = ChildGuard(Command::new(&line[0])
         .args(&line[1..])
         .args(["--", helper("hostile").to_str().unwrap(), "stress", "64", "0", "200", &allowed, &denied, &work])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap());
     sleep(Duration::from_millis(300));
     let mut other = Case::new();
     other.magic("core/sandbox/write:deny");
     let started = Instant::now();
     other.run_program("/bin/true", [""; 0]).expect_exit(0);
     let took = started.elapsed();
-    let _ = flood.kill();
-    let _ = flood.wait();
+    drop(flood);
     assert!(took < Duration::from_secs(5), "a second sandbox took {took:?} during the flood");
 }
 
@@ -88,7 +87,7 @@ fn killing_sydbox_mid_build_leaves_nothing() {
     let box_dir = fx.in_box("");
     fx.base();
     let line = fx.case.sydbox_command_line();
-    let mut child = Command::new(&line[0])
+    let mut child = ChildGuard(Command::new(&line[0])
         .args(&line[1..])
         .args(["--", "make", "-s", "-j8", "-C", &box_dir])
         .env(TOKEN_VARIABLE, &token)
@@ -97,7 +96,7 @@ fn killing_sydbox_mid_build_leaves_nothing() {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap());
     let started = Instant::now();
     while processes_with_token(&token).len() < 4 && started.elapsed() < Duration::from_secs(10) {
         sleep(Duration::from_millis(50));
@@ -105,8 +104,8 @@ fn killing_sydbox_mid_build_leaves_nothing() {
     let running = processes_with_token(&token).len();
     assert!(running >= 4, "the build did not start: {running} processes");
 
-    child.kill().unwrap();
-    let status = child.wait().unwrap();
+    child.0.kill().unwrap();
+    let status = child.0.wait().unwrap();
     assert!(!status.success());
     let killed_at = Instant::now();
     let mut left = processes_with_token(&token);

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{helper, processes_with_token, unique_token, Fixture};
+use common::{helper, processes_with_token, ChildGuard, unique_token, Fixture};
 
 /// sydbox removes `SYDBOX_*` variables from the command's environment,
 /// so the token travels in another name.
@@ -58,7 +58,7 @@ fn killing_sydbox_kills_every_tracee() {
     );
     fx.base();
     let line = fx.case.sydbox_command_line();
-    let mut child = Command::new(&line[0])
+    let mut child = ChildGuard(Command::new(&line[0])
         .args(&line[1..])
         .args(["--", "/bin/sh", "-c", &script])
         .env(TOKEN_VARIABLE, &token)
@@ -67,13 +67,13 @@ fn killing_sydbox_kills_every_tracee() {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap());
     sleep(Duration::from_millis(800));
     let running = processes_with_token(&token).len();
     assert!(running >= 4, "expected the shell and its loops to run, found {running} processes");
 
-    child.kill().unwrap();
-    let status = child.wait().unwrap();
+    child.0.kill().unwrap();
+    let status = child.0.wait().unwrap();
     let left = survivors_after(&token, Duration::from_secs(2));
     assert!(left.is_empty(), "processes outlived the killed sydbox: {left:?}");
     assert!(!status.success());

@@ -1149,3 +1149,14 @@ pub fn unique_token(label: &str) -> String {
     let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("sydbox-{label}-{}-{count}", std::process::id())
 }
+
+/// A child process that is killed and reaped when dropped, so a test that
+/// fails half-way leaves no sandbox running.
+pub struct ChildGuard(pub Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
