@@ -16,11 +16,16 @@ pub fn wildmatch(pattern: &[u8], text: &[u8]) -> bool {
     Matcher::new(pattern, text, false).run()
 }
 
-/// Reports whether `pattern` matches `text` with only the text lower-cased,
-/// as sydbox-1's `core/match/case_sensitive:false` does.
+/// Reports whether `pattern` matches some spelling of `text` that differs
+/// only in the case of ASCII letters (`core/match/case_sensitive:false`).
 ///
-/// Only ASCII letters are folded. The pattern is left as written, so a
-/// pattern byte `A`-`Z` never matches, and neither does `[[:upper:]]`.
+/// So a literal pattern byte matches either case, `[[:upper:]]` matches
+/// `a`, and `[!a]` matches `a` (through `A`). Whatever `wildmatch`
+/// matches, this matches too, so turning case folding on never narrows a
+/// rule, deny rules included. sydbox-1 folded only the text, so a pattern
+/// written with a capital letter matched nothing and a deny rule spelled
+/// that way denied nothing. Bytes of 0x80 and above are compared as they
+/// are.
 pub fn iwildmatch(pattern: &[u8], text: &[u8]) -> bool {
     Matcher::new(pattern, text, true).run()
 }
@@ -150,7 +155,7 @@ impl<'a> Matcher<'a> {
             } else if t == self.text.len() {
                 return false;
             } else {
-                match match_element(self.pattern, p, self.text_byte(t)) {
+                match match_element(self.pattern, p, self.text_byte(t), self.fold_text) {
                     Element::Matched(next) => {
                         p = next;
                         t += 1;
@@ -208,21 +213,31 @@ impl<'a> Matcher<'a> {
 }
 
 /// Matches the non-star element at `pattern[p]` against the text byte `c`.
-fn match_element(pattern: &[u8], p: usize, c: u8) -> Element {
+/// With `fold`, `c` is lower-case and the element may match either case
+/// of it.
+fn match_element(pattern: &[u8], p: usize, c: u8, fold: bool) -> Element {
+    let same = |byte: u8| if fold { byte.to_ascii_lowercase() == c } else { byte == c };
     match pattern[p] {
         b'?' if c != b'/' => Element::Matched(p + 1),
         b'?' => Element::Mismatch,
         // A trailing backslash matches nothing.
         b'\\' => match pattern.get(p + 1) {
-            Some(&escaped) if escaped == c => Element::Matched(p + 2),
+            Some(&escaped) if same(escaped) => Element::Matched(p + 2),
             _ => Element::Mismatch,
         },
-        b'[' => match match_class(pattern, p + 1, c) {
-            Some((contains, next)) if contains && c != b'/' => Element::Matched(next),
-            Some(_) => Element::Mismatch,
-            None => Element::Invalid,
-        },
-        literal if literal == c => Element::Matched(p + 1),
+        b'[' => {
+            let upper = c.to_ascii_uppercase();
+            let mut result = match_class(pattern, p + 1, c);
+            if fold && upper != c && matches!(result, Some((false, _))) {
+                result = match_class(pattern, p + 1, upper);
+            }
+            match result {
+                Some((contains, next)) if contains && c != b'/' => Element::Matched(next),
+                Some(_) => Element::Mismatch,
+                None => Element::Invalid,
+            }
+        }
+        literal if same(literal) => Element::Matched(p + 1),
         _ => Element::Mismatch,
     }
 }
@@ -348,11 +363,39 @@ pub fn expand(pattern: &str, no_wildcard: NoWildcard) -> Vec<String> {
     if folded.len() > 1 && folded.ends_with('/') {
         folded.pop();
     }
+    let folded = drop_dot_components(&folded);
 
     match folded.strip_suffix("/***") {
         Some(dir) => vec![dir.to_string(), format!("{dir}/**")],
         None => vec![folded],
     }
+}
+
+/// Removes `.` components and applies `..` to the component before it,
+/// so that a rule names the paths that resolution produces: a resolved
+/// path never contains `.` or `..`, so a rule spelled with them would
+/// otherwise match nothing, and a deny rule would deny nothing.
+///
+/// A `..` after a `**` component is kept, because `**` can stand for
+/// several directories and no shorter pattern means the same.
+/// NOTE: such a rule still matches nothing.
+fn drop_dot_components(pattern: &str) -> String {
+    let Some(rest) = pattern.strip_prefix('/') else { return pattern.to_string() };
+    let mut kept: Vec<&str> = Vec::new();
+    for component in rest.split('/') {
+        match component {
+            "." => {}
+            ".." => match kept.last() {
+                None => {}
+                Some(last) if last.contains("**") || *last == ".." => kept.push(component),
+                Some(_) => {
+                    kept.pop();
+                }
+            },
+            _ => kept.push(component),
+        }
+    }
+    format!("/{}", kept.join("/"))
 }
 
 #[cfg(test)]
@@ -373,6 +416,25 @@ mod expand_tests {
         assert_eq!(expand("/a/b/", NoWildcard::Literal), ["/a/b"]);
         assert_eq!(expand("/a/***/b", NoWildcard::Literal), ["/a/***/b"]);
     }
+
+    #[test]
+    fn dot_components_are_applied() {
+        let cases: &[(&str, &[&str])] = &[
+            ("/tmp/outside/secret/./***", &["/tmp/outside/secret", "/tmp/outside/secret/**"]),
+            ("/tmp/./outside//secret/", &["/tmp/outside/secret"]),
+            ("/tmp/outside/secret/sub/..", &["/tmp/outside/secret"]),
+            ("/tmp/x/../secret/***", &["/tmp/secret", "/tmp/secret/**"]),
+            ("/tmp/*/../secret", &["/tmp/secret"]),
+            ("/..", &["/"]),
+            ("/../tmp", &["/tmp"]),
+            ("/.", &["/"]),
+            ("/a/**/../b", &["/a/**/../b"]),
+            ("/a/.hidden/..x", &["/a/.hidden/..x"]),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(expand(pattern, NoWildcard::Literal), *expected, "pattern {pattern}");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -380,20 +442,29 @@ mod match_tests {
     use super::*;
 
     #[test]
-    fn iwildmatch_folds_text_only() {
+    fn iwildmatch_folds_both_sides() {
         assert!(iwildmatch(b"/tmp/box/keep/**", b"/TMP/Box/KEEP/x"));
         assert!(iwildmatch(b"/home/*/.cache", b"/home/Alice/.CACHE"));
-        assert!(!iwildmatch(b"/tmp/BOX", b"/tmp/BOX"));
-        assert!(!iwildmatch(b"/tmp/BOX", b"/tmp/box"));
+        assert!(iwildmatch(b"/tmp/BOX", b"/tmp/BOX"));
+        assert!(iwildmatch(b"/tmp/BOX", b"/tmp/box"));
+        assert!(iwildmatch(b"/tmp/B\\OX", b"/tmp/box"));
+        assert!(!iwildmatch(b"/tmp/BOX", b"/tmp/boxer"));
         assert!(!wildmatch(b"/tmp/box", b"/tmp/BOX"));
     }
 
     #[test]
-    fn iwildmatch_classes_see_folded_byte() {
-        assert!(!iwildmatch(b"[[:upper:]]", b"A"));
+    fn iwildmatch_classes_take_either_case() {
+        assert!(iwildmatch(b"[[:upper:]]", b"A"));
+        assert!(iwildmatch(b"[[:upper:]]", b"a"));
         assert!(iwildmatch(b"[[:lower:]]", b"A"));
         assert!(iwildmatch(b"[a-c]", b"B"));
-        assert!(!iwildmatch(b"[A-C]", b"B"));
+        assert!(iwildmatch(b"[A-C]", b"b"));
+        // Some spelling of the text matches: `A` for `[!a]`, `b` for `[!A-C]`.
+        assert!(iwildmatch(b"[!a]", b"A"));
+        assert!(iwildmatch(b"[!A-C]", b"b"));
+        assert!(!iwildmatch(b"[!A-Ca-c]", b"b"));
+        assert!(iwildmatch(b"[!.-a]", b"x"));
+        assert!(!iwildmatch(b"[[:digit:]]", b"a"));
     }
 
     #[test]

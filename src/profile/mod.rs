@@ -135,7 +135,13 @@ struct InvalidKeyHint;
 
 impl InvalidKeyHint {
     fn error(name: &str) -> MagicError {
-        let close = Key::ALL.iter().map(|key| key.name()).find(|known| edit_distance(known, name) <= 2);
+        // Names whose lengths differ by more than 2 are never within 2 edits,
+        // which keeps a long invalid key (a runtime magic path of a few
+        // kilobytes) from costing a full distance table per known key.
+        let close = Key::ALL
+            .iter()
+            .map(|key| key.name())
+            .find(|known| known.len().abs_diff(name.len()) <= 2 && edit_distance(known, name) <= 2);
         match close {
             Some(known) => MagicError::InvalidKey { key: name.to_string(), hint: format!(" (did you mean `{known}'?)") },
             None => MagicError::InvalidKey { key: name.to_string(), hint: String::new() },
@@ -158,6 +164,24 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+#[cfg(test)]
+mod key_hint_tests {
+    use super::*;
+
+    #[test]
+    fn long_invalid_keys_are_rejected_quickly() {
+        let name = "x".repeat(4000);
+        let started = std::time::Instant::now();
+        for _ in 0..100 {
+            assert!(matches!(parse_command(&format!("{name}:1")), Err(MagicError::InvalidKey { .. })));
+        }
+        // Without the length filter this took seconds in a debug build.
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "took {:?}", started.elapsed());
+        let err = parse_command("core/sandbox/wrte:deny").unwrap_err();
+        assert!(err.to_string().contains("did you mean `core/sandbox/write'"), "{err}");
+    }
 }
 
 /// Where a command came from; reports name it as the deciding rule.

@@ -115,6 +115,26 @@ fn in_proc_pid(resolved: &[Vec<u8>]) -> bool {
     resolved.len() >= 2 && resolved[0] == b"proc" && resolved[1].iter().all(u8::is_ascii_digit)
 }
 
+/// Reports whether the magic link at `link` (a full path for the
+/// supervisor) leads to the same object as its text `target` names in the
+/// tracee's view. The kernel follows a magic link to the object itself,
+/// never through its text.
+fn names_object(link: &[u8], root_prefix: &[u8], target: &[u8]) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    if !target.starts_with(b"/") {
+        return false;
+    }
+    let named = [root_prefix, target].concat();
+    match (std::fs::metadata(OsStr::from_bytes(link)), std::fs::metadata(OsStr::from_bytes(&named))) {
+        (Ok(object), Ok(by_name)) => object.dev() == by_name.dev() && object.ino() == by_name.ino(),
+        _ => false,
+    }
+}
+
+fn is_directory(full: &[u8]) -> bool {
+    std::fs::metadata(OsStr::from_bytes(full)).is_ok_and(|meta| meta.is_dir())
+}
+
 /// Resolves `path` for a call made by the tracee.
 ///
 /// `base` is the absolute directory a relative path starts from (the
@@ -199,11 +219,13 @@ pub fn resolve(view: &View, base: &[u8], path: &[u8], mode: Mode) -> Result<Reso
                     return Err(Errno::ELOOP);
                 }
                 let target = read_link(&full)?;
-                if !target.starts_with(b"/") && in_proc_pid(&resolved[..resolved.len() - 1]) {
-                    // A magic link to an object with no path (pipe:[N],
-                    // socket:[N], anon_inode:...): the link names it.
+                if in_proc_pid(&resolved[..resolved.len() - 1]) && !names_object(&full, &view.root_prefix, &target) {
+                    // A magic link to an object that its text does not
+                    // name: one with no path (pipe:[N], socket:[N],
+                    // anon_inode:...), a memfd (`/memfd:NAME (deleted)`)
+                    // or a deleted file. The link itself names it.
                     if !last {
-                        return Err(Errno::ENOTDIR);
+                        return Err(if is_directory(&full) { Errno::ENOENT } else { Errno::ENOTDIR });
                     }
                     kind = Kind::Other;
                     break;
@@ -301,5 +323,34 @@ mod tests {
         let view = me();
         let fd = resolve(&view, b"/", b"/proc/self/fd/0", FOLLOW);
         assert!(fd.is_ok(), "{fd:?}");
+    }
+
+    #[test]
+    fn magic_links_to_pathless_objects_name_themselves() {
+        use std::os::fd::AsRawFd as _;
+        let view = me();
+        let pid = view.tgid;
+        // A memfd's link text is `/memfd:NAME (deleted)`, which names no file.
+        let memfd = nix::sys::memfd::memfd_create(c"probe", nix::sys::memfd::MFdFlags::empty()).unwrap();
+        let link = format!("/proc/self/fd/{}", memfd.as_raw_fd());
+        let resolved = resolve(&view, b"/", link.as_bytes(), FOLLOW).unwrap();
+        assert_eq!(resolved.path, format!("/proc/{pid}/fd/{}", memfd.as_raw_fd()).into_bytes());
+        assert_eq!(resolved.kind, Kind::Other);
+
+        // A deleted file whose name was taken by another file.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let file = std::fs::File::create(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, b"other").unwrap();
+        let link = format!("/proc/self/fd/{}", file.as_raw_fd());
+        let resolved = resolve(&view, b"/", link.as_bytes(), FOLLOW).unwrap();
+        assert_eq!(resolved.path, format!("/proc/{pid}/fd/{}", file.as_raw_fd()).into_bytes());
+
+        // An ordinary open file still resolves to its path.
+        let kept = std::fs::File::open(&path).unwrap();
+        let link = format!("/proc/self/fd/{}", kept.as_raw_fd());
+        let resolved = resolve(&view, b"/", link.as_bytes(), FOLLOW).unwrap();
+        assert_eq!(resolved.path, std::fs::canonicalize(&path).unwrap().into_os_string().into_vec());
     }
 }

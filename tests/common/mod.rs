@@ -1088,3 +1088,200 @@ pub fn snapshot_difference(
     }
     lines.join("\n")
 }
+
+// ---------------------------------------------------------------------------
+// Hostile-input fixture
+// ---------------------------------------------------------------------------
+
+/// The fixture of the hostile-input tests: inside a fresh case directory,
+/// `box` (the tree the policy grants) holds a decoy `flag`, and
+/// `outside/secret/flag` holds a random secret that no policy grants.
+pub struct Fixture {
+    pub case: Case,
+    /// The case directory, resolved.
+    pub root: PathBuf,
+    pub box_dir: PathBuf,
+    pub outside: PathBuf,
+    /// `outside/secret`.
+    pub secret_dir: PathBuf,
+    /// `outside/secret/flag`.
+    pub flag_path: PathBuf,
+    /// The secret's content.
+    pub flag: String,
+}
+
+impl Fixture {
+    /// Creates the fixture with no sydbox options yet.
+    pub fn new() -> Fixture {
+        let case = Case::new();
+        let root = case.home_resolved();
+        let box_dir = root.join("box");
+        let outside = root.join("outside");
+        let secret_dir = outside.join("secret");
+        fs::create_dir_all(secret_dir.join("sub")).expect("failed to create outside/secret/sub");
+        fs::create_dir_all(&box_dir).expect("failed to create box");
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let flag = format!("FLAG-{}{nanos}", std::process::id());
+        let flag_path = secret_dir.join("flag");
+        fs::write(&flag_path, format!("{flag}\n")).expect("failed to write the secret");
+        fs::write(box_dir.join("flag"), "DECOY\n").expect("failed to write the decoy");
+        Fixture { case, root, box_dir, outside, secret_dir, flag_path, flag }
+    }
+
+    /// Returns the path of `relative` under `box`, as a string.
+    pub fn in_box(&self, relative: &str) -> String {
+        self.box_dir.join(relative).display().to_string()
+    }
+
+    /// Returns the path of `relative` under `outside`, as a string.
+    pub fn in_outside(&self, relative: &str) -> String {
+        self.outside.join(relative).display().to_string()
+    }
+
+    /// Adds the read and exec rules that let the helpers run.
+    fn helper_rules(&mut self) {
+        let helpers = fs::canonicalize(helpers_dir()).expect("failed to resolve the helpers directory");
+        self.case
+            .magic(format!("whitelist/read+{}/***", helpers.display()))
+            .magic(format!("whitelist/exec+{}/***", helpers.display()));
+    }
+
+    /// Applies the baseline policy: read, write, exec and network denied,
+    /// system trees readable and executable, `box` readable and writable.
+    pub fn base(&mut self) -> &mut Case {
+        self.system_rules();
+        for rule in ["whitelist/exec+/usr/***", "whitelist/exec+/bin/***", "whitelist/exec+/lib*/***"] {
+            self.case.magic(rule);
+        }
+        self.helper_rules();
+        &mut self.case
+    }
+
+    /// Applies the baseline with a narrow exec whitelist: the helpers, the
+    /// shells, `cat` and `true`, but not `/usr/bin/id`, copies in `box`
+    /// or the dynamic loader.
+    pub fn xbase(&mut self) -> &mut Case {
+        self.system_rules();
+        for program in ["/usr/bin/sh", "/usr/bin/dash", "/usr/bin/bash", "/bin/sh", "/bin/dash", "/bin/bash", "/usr/bin/cat", "/usr/bin/true"] {
+            self.case.magic(format!("whitelist/exec+{program}"));
+        }
+        self.helper_rules();
+        &mut self.case
+    }
+
+    fn system_rules(&mut self) {
+        let box_dir = self.box_dir.display().to_string();
+        for mode in ["read", "write", "exec", "network"] {
+            self.case.magic(format!("core/sandbox/{mode}:deny"));
+        }
+        for rule in [
+            "whitelist/read+/usr/***",
+            "whitelist/read+/lib*/***",
+            "whitelist/read+/usr/lib*/***",
+            "whitelist/read+/etc/***",
+            "whitelist/read+/dev/***",
+            "whitelist/read+/proc/***",
+            "whitelist/write+/dev/null",
+            "whitelist/write+/dev/tty",
+        ] {
+            self.case.magic(rule);
+        }
+        self.case
+            .magic(format!("whitelist/read+{box_dir}/***"))
+            .magic(format!("whitelist/write+{box_dir}/***"));
+    }
+
+    /// Checks that the secret appears in neither output stream.
+    #[track_caller]
+    pub fn assert_not_leaked(&self, outcome: &Outcome) {
+        assert!(
+            !outcome.stdout.contains(&self.flag) && !outcome.stderr.contains(&self.flag),
+            "the secret {} was read\n{}",
+            self.flag,
+            outcome.details()
+        );
+    }
+
+    /// Lists every path under `outside`, to compare before and after a run.
+    pub fn outside_listing(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            let Ok(entries) = fs::read_dir(dir) else { return };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                out.push(path.clone());
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    walk(&path, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.outside, &mut out);
+        out.sort();
+        out
+    }
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Returns the value of the `NAME=RESULT` line that the `hostile` helper
+/// printed for `name`, or `None` when it printed none.
+pub fn hostile_result<'a>(outcome: &'a Outcome, name: &str) -> Option<&'a str> {
+    outcome
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+}
+
+impl Case {
+    /// Returns the sydbox binary and its options as a run would pass
+    /// them, without `--` or the command, for tests that start sydbox
+    /// themselves (to hand it a file descriptor, for example).
+    pub fn sydbox_command_line(&self) -> Vec<OsString> {
+        let mut line = vec![self.sydbox.clone().into_os_string()];
+        line.extend(self.sydbox_args.iter().cloned());
+        line
+    }
+}
+
+/// Returns the pids of the processes whose environment contains
+/// `token` (as `NAME=token`), to find what a sandboxed tree left behind.
+/// Processes of other users, whose environment cannot be read, are skipped.
+pub fn processes_with_token(token: &str) -> Vec<i32> {
+    let needle = format!("={token}");
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir("/proc") else { return found };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<i32>().ok()) else { continue };
+        let Ok(environ) = fs::read(entry.path().join("environ")) else { continue };
+        let is_zombie = fs::read_to_string(entry.path().join("stat"))
+            .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')));
+        if !is_zombie && environ.split(|b| *b == 0).any(|var| var.ends_with(needle.as_bytes())) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Returns a token unique to this test process and call.
+pub fn unique_token(label: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("sydbox-{label}-{}-{count}", std::process::id())
+}
+
+/// A child process that is killed and reaped when dropped, so a test that
+/// fails half-way leaves no sandbox running.
+pub struct ChildGuard(pub Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
