@@ -139,7 +139,6 @@ exit 0
 }
 
 #[test]
-#[ignore = "sydbox: magic_lock:exec turns on at the command's own first exec, so the command can never apply magic"]
 fn magic_lock_exec_locks_after_exec() {
     require_ptrace!();
     let mut fx = Fixture::new();
@@ -187,7 +186,6 @@ fn signals_to_sydbox_are_refused() {
 }
 
 #[test]
-#[ignore = "sydbox: pidfd_send_signal on a /proc/PID directory fd kills the supervisor"]
 fn procfd_signal_to_sydbox_is_refused() {
     require_ptrace!();
     let mut fx = Fixture::new();
@@ -196,7 +194,6 @@ fn procfd_signal_to_sydbox_is_refused() {
 }
 
 #[test]
-#[ignore = "sydbox: prlimit64 on the supervisor's pid changes its limits"]
 fn prlimit_on_sydbox_is_refused() {
     require_ptrace!();
     let mut fx = Fixture::new();
@@ -225,7 +222,6 @@ fn unreadable_path_argument_fails_with_efault() {
 }
 
 #[test]
-#[ignore = "sydbox: exec is not re-checked at PTRACE_EVENT_EXEC, so a racing thread runs a denied program"]
 fn exec_race_never_runs_a_denied_program() {
     require_ptrace!();
     let mut fx = Fixture::new();
@@ -239,7 +235,6 @@ fn exec_race_never_runs_a_denied_program() {
 }
 
 #[test]
-#[ignore = "needs --isolate"]
 fn open_race_never_reaches_the_secret() {
     // In plain mode a thread that rewrites the path between the check and
     // the kernel's use can win (docs/security.md). Under --isolate the

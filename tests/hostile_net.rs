@@ -289,7 +289,6 @@ fn bound_port_is_connectable_only_on_that_port() {
 }
 
 #[test]
-#[ignore = "needs --isolate"]
 fn isolate_hides_host_abstract_sockets() {
     let name = format!("sydtest-iso{}", std::process::id());
     let listener = abstract_listener(name.as_bytes());

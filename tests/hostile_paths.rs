@@ -347,7 +347,6 @@ fn allowed_reads_through_links_still_work() {
 }
 
 #[test]
-#[ignore = "needs --isolate"]
 fn isolate_closes_inherited_descriptors() {
     // Under --isolate, descriptors above 2 that were not passed
     // explicitly are closed, so fd 9 of the secret is gone.
@@ -360,7 +359,6 @@ fn isolate_closes_inherited_descriptors() {
 }
 
 #[test]
-#[ignore = "needs --isolate"]
 fn isolate_hides_outside_tree() {
     let mut fx = Fixture::new();
     symlink(&fx.secret_dir, fx.box_dir.join("ln")).unwrap();

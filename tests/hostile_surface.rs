@@ -155,7 +155,6 @@ fn terminal_injection_is_refused() {
 use std::os::unix::fs::OpenOptionsExt as _;
 
 #[test]
-#[ignore = "needs --isolate"]
 fn isolate_drops_capabilities_and_keeps_mounts_private() {
     let before = fs::read_to_string("/proc/self/mountinfo").unwrap();
     let mut fx = Fixture::new();

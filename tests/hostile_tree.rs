@@ -104,7 +104,6 @@ fn daemons_stay_traced_until_they_end() {
 }
 
 #[test]
-#[ignore = "needs core/limit/processes"]
 fn fork_bomb_stops_at_the_process_cap() {
     let mut fx = Fixture::new();
     let token = unique_token("bomb");
@@ -116,7 +115,6 @@ fn fork_bomb_stops_at_the_process_cap() {
 }
 
 #[test]
-#[ignore = "needs --isolate"]
 fn isolate_kills_the_tree_with_its_pid_namespace() {
     let mut fx = Fixture::new();
     let token = unique_token("isolate");

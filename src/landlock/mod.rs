@@ -125,8 +125,13 @@ fn exec_chain(program: &Path) -> Vec<PathBuf> {
 
 /// Plans the ruleset for `policy`, or `None` when Landlock is not used.
 /// `program` is the command's resolved path.
+///
+/// Landlock applies only when the magic lock is `on` from the start. With
+/// `exec`, the command may still widen its whitelists through runtime
+/// magic until its next exec, and a ruleset built at launch would deny
+/// what the inner layer then allows.
 pub fn plan(policy: &Policy, program: &Path, host: &dyn Host, abi: i32) -> Option<LandlockPlan> {
-    if abi == 0 || !matches!(policy.sandbox.lock, LockState::On | LockState::Exec) {
+    if abi == 0 || policy.sandbox.lock != LockState::On {
         return None;
     }
     let paths = |list: &[crate::policy::PathRule]| -> Vec<PathBuf> {

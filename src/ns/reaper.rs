@@ -172,6 +172,11 @@ fn command_main(
         libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
     }
+    // No descriptor the caller left open reaches the program: everything
+    // from 3 up closes at execve (the sockets to the supervisor are still
+    // needed until then). Standard input, output and error stay.
+    // SAFETY: close_range(2) takes integers only.
+    unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) };
     // SAFETY: an empty set is plain data; sigprocmask and signal are
     // async-signal-safe.
     unsafe {

@@ -69,7 +69,8 @@ pub enum StatCall {
     Statx,
 }
 
-/// Which signal-sending call, so the supervisor can protect itself.
+/// Which call aims at another process, so the supervisor can protect
+/// itself: signals, resource limits, scheduling and memory access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignalCall {
     /// `kill(pid, sig)`, `rt_sigqueueinfo(pid, ...)`: pid in argument 0.
@@ -80,6 +81,16 @@ pub enum SignalCall {
     ThreadGroup,
     /// `pidfd_open(pid, flags)`: pid in argument 0.
     PidfdOpen,
+    /// A pidfd, or a `/proc/PID` directory descriptor, in argument 0
+    /// (`pidfd_send_signal`, `process_madvise`).
+    Pidfd,
+    /// A process id in this argument, 0 meaning the caller (`prlimit64`,
+    /// the `sched_set*` calls, `process_vm_readv`).
+    Pid(u8),
+    /// `setpriority(which, who)` and `ioprio_set(which, who)`: who names a
+    /// process, a process group or a user, by `which`; `user_kind` is the
+    /// value of `which` that names a user.
+    Priority { process: u64, group: u64, user: u64 },
 }
 
 /// How sydbox treats one system call.
@@ -301,10 +312,10 @@ pub static X86_64: &[Row] = &[
     row!(138, "fstatfs", Allow, "open descriptor"),
     row!(139, "sysfs", Allow, "file system types"),
     row!(140, "getpriority", Allow, "scheduling"),
-    row!(141, "setpriority", Allow, "scheduling"),
-    row!(142, "sched_setparam", Allow, "scheduling"),
+    row!(141, "setpriority", Handling::Signal(SignalCall::Priority { process: 0, group: 1, user: 2 }), "must not renice the supervisor"),
+    row!(142, "sched_setparam", Handling::Signal(SignalCall::Pid(0)), "must not reschedule the supervisor"),
     row!(143, "sched_getparam", Allow, "scheduling"),
-    row!(144, "sched_setscheduler", Allow, "scheduling"),
+    row!(144, "sched_setscheduler", Handling::Signal(SignalCall::Pid(0)), "must not reschedule the supervisor"),
     row!(145, "sched_getscheduler", Allow, "scheduling"),
     row!(146, "sched_get_priority_max", Allow, "scheduling"),
     row!(147, "sched_get_priority_min", Allow, "scheduling"),
@@ -354,7 +365,7 @@ pub static X86_64: &[Row] = &[
     row!(200, "tkill", Handling::Signal(SignalCall::Thread), "must not reach the supervisor"),
     row!(201, "time", Allow, "time"),
     row!(202, "futex", Allow, "synchronisation"),
-    row!(203, "sched_setaffinity", Allow, "scheduling"),
+    row!(203, "sched_setaffinity", Handling::Signal(SignalCall::Pid(0)), "must not move the supervisor"),
     row!(204, "sched_getaffinity", Allow, "scheduling"),
     row!(205, "set_thread_area", Allow, "thread state"),
     row!(206, "io_setup", Allow, "asynchronous I/O on open descriptors"),
@@ -399,7 +410,7 @@ pub static X86_64: &[Row] = &[
     row!(248, "add_key", Refuse(EPERM), "kernel keyrings are shared with the host"),
     row!(249, "request_key", Refuse(EPERM), "kernel keyrings are shared with the host"),
     row!(250, "keyctl", Refuse(EPERM), "kernel keyrings are shared with the host"),
-    row!(251, "ioprio_set", Allow, "scheduling"),
+    row!(251, "ioprio_set", Handling::Signal(SignalCall::Priority { process: 1, group: 2, user: 3 }), "must not change the supervisor's I/O priority"),
     row!(252, "ioprio_get", Allow, "scheduling"),
     row!(253, "inotify_init", Allow, "watches open nothing"),
     row!(254, "inotify_add_watch", Allow, "watching reads no content"),
@@ -450,7 +461,7 @@ pub static X86_64: &[Row] = &[
     row!(299, "recvmmsg", Allow, "receiving"),
     row!(300, "fanotify_init", Allow, "the kernel checks privilege"),
     row!(301, "fanotify_mark", Allow, "the kernel checks privilege"),
-    row!(302, "prlimit64", Allow, "process limits; the kernel checks permission"),
+    row!(302, "prlimit64", Handling::Signal(SignalCall::Pid(0)), "must not change the supervisor's limits"),
     row!(303, "name_to_handle_at", Allow, "yields a handle that only open_by_handle_at can use"),
     row!(304, "open_by_handle_at", Refuse(EPERM), "opens a file by handle, around every path check"),
     row!(305, "clock_adjtime", Allow, "the kernel checks privilege"),
@@ -458,11 +469,11 @@ pub static X86_64: &[Row] = &[
     row!(307, "sendmmsg", Handling::Net(NetCall::SendMmsg), "network connect when msg_name is set"),
     row!(308, "setns", Refuse(EPERM), "joining namespaces could hand capabilities back"),
     row!(309, "getcpu", Allow, "scheduling"),
-    row!(310, "process_vm_readv", Allow, "the kernel checks ptrace access"),
+    row!(310, "process_vm_readv", Handling::Signal(SignalCall::Pid(0)), "must not read the supervisor's memory"),
     row!(311, "process_vm_writev", Refuse(EPERM), "could rewrite another traced process's arguments between check and use"),
     row!(312, "kcmp", Allow, "compares kernel objects"),
     row!(313, "finit_module", Refuse(EPERM), "kernel modules"),
-    row!(314, "sched_setattr", Allow, "scheduling"),
+    row!(314, "sched_setattr", Handling::Signal(SignalCall::Pid(0)), "must not reschedule the supervisor"),
     row!(315, "sched_getattr", Allow, "scheduling"),
     row!(316, "renameat2", Handling::Write(&[nofollow(at(0, 1)), create(at(2, 3), FileCheck::None)]), "writes both names"),
     row!(317, "seccomp", Allow, "filters only add restrictions"),
@@ -483,7 +494,7 @@ pub static X86_64: &[Row] = &[
     row!(332, "statx", Handling::Stat(StatCall::Statx), "magic /dev/sydbox interface"),
     row!(333, "io_pgetevents", Allow, "asynchronous I/O"),
     row!(334, "rseq", Allow, "thread state"),
-    row!(424, "pidfd_send_signal", Allow, "the pidfd was opened under the signal check of pidfd_open"),
+    row!(424, "pidfd_send_signal", Handling::Signal(SignalCall::Pidfd), "a pidfd or /proc/PID descriptor must not name the supervisor"),
     row!(425, "io_uring_setup", Refuse(ENOSYS), "io_uring performs file and socket operations no filter sees"),
     row!(426, "io_uring_enter", Refuse(ENOSYS), "io_uring performs file and socket operations no filter sees"),
     row!(427, "io_uring_register", Refuse(ENOSYS), "io_uring performs file and socket operations no filter sees"),
@@ -499,7 +510,7 @@ pub static X86_64: &[Row] = &[
     row!(437, "openat2", Handling::OpenHow { path: at(0, 1) }, "read or write by its flags"),
     row!(438, "pidfd_getfd", Refuse(EPERM), "takes descriptors from another process"),
     row!(439, "faccessat2", Handling::Access { path: at(0, 1), mode: 2 }, "read, and write with W_OK"),
-    row!(440, "process_madvise", Allow, "memory advice; the kernel checks ptrace access"),
+    row!(440, "process_madvise", Handling::Signal(SignalCall::Pidfd), "a pidfd must not name the supervisor"),
     row!(441, "epoll_pwait2", Allow, "event polling"),
     row!(442, "mount_setattr", Refuse(EPERM), "new mount API"),
     row!(443, "quotactl_fd", Allow, "the kernel checks privilege"),

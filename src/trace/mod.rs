@@ -139,6 +139,9 @@ pub struct Supervisor {
     /// Filters to add at a thread's next `PTRACE_INTERRUPT` stop, after a
     /// magic call that arrived by notification enabled a category.
     pending_filters: HashMap<i32, (seccompiler::BpfProgram, crate::seccomp::TraceSet)>,
+    /// The path each process's last exec check allowed, compared with
+    /// `/proc/PID/exe` at the exec event.
+    exec_allowed: HashMap<i32, Vec<u8>>,
     /// Threads whose last filter addition failed: their next attempt is
     /// answered with EPERM rather than retried forever.
     failed_filters: HashSet<i32>,
@@ -215,6 +218,7 @@ impl Supervisor {
             notifications: 0,
             pending_filters: HashMap::new(),
             failed_filters: HashSet::new(),
+            exec_allowed: HashMap::new(),
             reporter,
             first,
             first_status: None,
@@ -564,12 +568,19 @@ impl Supervisor {
         let first_exec = std::mem::replace(&mut proc_.exempt_exec, false);
         proc_.same_root = None;
         proc_.comm = basename(&exe);
-        if proc_.sandbox.lock == LockState::Exec {
+        // `exec` locks at the process's next exec after it was set; the
+        // command's own first exec is the start, not such an exec.
+        if proc_.sandbox.lock == LockState::Exec && !first_exec {
             proc_.sandbox.lock = LockState::On;
         }
         if proc_.ignored || first_exec {
+            self.exec_allowed.remove(&tid);
             return;
         }
+        if proc_.sandbox.exec != Mode::Off && !self.exec_recheck(tid, &exe) {
+            return;
+        }
+        let Some(proc_) = self.procs.get_mut(&tid) else { return };
         if let Some(rule) = self.global.exec_match(&self.global.kill_if_match, &exe) {
             let message = format!(
                 "kill_if_match pattern=`{}' matches execve path=`{}', killing process {tid}",
@@ -583,6 +594,36 @@ impl Supervisor {
         if self.global.exec_match(&self.global.resume_if_match, &exe).is_some() {
             proc_.ignored = true;
         }
+    }
+
+    /// Checks, at the exec event, that the program now running is the one
+    /// the exec check allowed: the same path, that script's `#!`
+    /// interpreter, or a path the exec rules allow anyway. Anything else
+    /// means the path changed between the check and the kernel's use of
+    /// it (another thread rewrote it): the process is killed before it runs
+    /// a single instruction of the new program. Returns whether it lives.
+    fn exec_recheck(&mut self, tid: i32, exe: &[u8]) -> bool {
+        let allowed = self.exec_allowed.remove(&tid);
+        let Some(proc_) = self.procs.get(&tid) else { return true };
+        if proc_.sandbox.check_path(Category::Exec, exe, &self.global, &[]).allow {
+            return true;
+        }
+        if let Some(allowed) = &allowed {
+            if allowed.as_slice() == exe {
+                return true;
+            }
+            let view = self.view(tid, tid);
+            if script_interpreter(&view, allowed).is_some_and(|interpreter| interpreter == exe) {
+                return true;
+            }
+        }
+        let call = Call { tid, tgid: tid, name: "execve", args: [0; 6] };
+        let description = format!("execve(`{}')", String::from_utf8_lossy(exe));
+        let rule = Rule::Builtin("exec re-checked at PTRACE_EVENT_EXEC: not the program that was allowed".into());
+        let tip = Some(policy::tip_for_path(Category::Exec, exe));
+        self.report(&call, Some(Category::Exec), exe.to_vec(), description, libc::EACCES, rule, tip);
+        let _ = signal::kill(Pid::from_raw(tid), Signal::SIGKILL);
+        false
     }
 
     fn view(&mut self, tid: i32, tgid: i32) -> View {
@@ -1000,6 +1041,9 @@ impl Supervisor {
         let sandbox = self.sandbox(call.tgid).expect("checked above");
         let verdict = sandbox.check_path(category, &resolved.path, &self.global, &pids);
         if verdict.allow {
+            if category == Category::Exec {
+                self.exec_allowed.insert(call.tgid, resolved.path);
+            }
             return Ok(());
         }
         // A "safe" denial: the call would fail anyway for the file's type,
@@ -1227,19 +1271,42 @@ impl Supervisor {
         }
     }
 
+    /// Refuses a call that would signal, limit, reschedule or read the
+    /// supervisor itself.
     fn signal(&mut self, call: &Call, kind: SignalCall) -> Outcome {
         let target = call.args[0] as i32;
+        let caller_group = || nix::unistd::getpgid(Some(Pid::from_raw(call.tid))).map(|p| p.as_raw()).unwrap_or(0);
         let hits_us = match kind {
             SignalCall::Process => {
-                target == self.own_pid || target == -1 || (target == 0 && self.own_pgrp == nix::unistd::getpgid(Some(Pid::from_raw(call.tid))).map(|p| p.as_raw()).unwrap_or(0)) || (target < -1 && -target == self.own_pgrp)
+                target == self.own_pid
+                    || target == -1
+                    || (target == 0 && caller_group() == self.own_pgrp)
+                    || (target < -1 && -target == self.own_pgrp)
             }
             SignalCall::Thread | SignalCall::ThreadGroup | SignalCall::PidfdOpen => target == self.own_pid,
+            SignalCall::Pid(arg) => call.args[arg as usize] as i32 == self.own_pid,
+            SignalCall::Pidfd => pid_behind_fd(call.tid, call.args[0] as i32) == Some(self.own_pid),
+            SignalCall::Priority { process, group, user } => {
+                let which = call.args[0];
+                let who = call.args[1] as i32;
+                if which == process {
+                    who == self.own_pid
+                } else if which == group {
+                    who == self.own_pgrp || (who == 0 && caller_group() == self.own_pgrp)
+                } else if which == user {
+                    // Every process of that user, the supervisor's included.
+                    let uid = nix::unistd::getuid().as_raw() as i32;
+                    who == uid || who == 0
+                } else {
+                    false
+                }
+            }
         };
         if !hits_us {
             return Outcome::Allow;
         }
         let description = format!("{}({target})", call.name);
-        self.report(call, None, Vec::new(), description, libc::EPERM, Rule::Builtin("signals to sydbox are refused".into()), None);
+        self.report(call, None, Vec::new(), description, libc::EPERM, Rule::Builtin("calls aimed at sydbox are refused".into()), None);
         Outcome::Deny(libc::EPERM)
     }
 
@@ -1506,6 +1573,35 @@ fn in_isolated_view(tid: i32) -> bool {
     let ours = std::fs::metadata("/");
     let same = matches!((theirs, ours), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino());
     !same && read_link(&format!("/proc/{tid}/root")).is_ok_and(|root| root == b"/")
+}
+
+/// Returns the canonical `#!` interpreter of a script, in the view of the
+/// process that ran it, or `None` for anything that is not a script.
+fn script_interpreter(view: &View, script: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    use std::os::unix::ffi::OsStrExt as _;
+    let mut full = view.root_prefix.clone();
+    full.extend_from_slice(script);
+    let mut head = [0u8; 256];
+    let got = std::fs::File::open(std::ffi::OsStr::from_bytes(&full)).ok()?.read(&mut head).ok()?;
+    let line = head[..got].strip_prefix(b"#!")?;
+    let line = line.split(|b| *b == b'\n').next()?;
+    let interpreter = line.split(|b| *b == b' ' || *b == b'\t').find(|word| !word.is_empty())?;
+    let mode = resolve::Mode { may_miss: false, follow: true };
+    resolve::resolve(view, b"/", interpreter, mode).ok().map(|resolved| resolved.path)
+}
+
+/// Returns the process a descriptor of `tid` names: the `Pid:` line of a
+/// pidfd's fdinfo, or the number of a `/proc/PID` directory.
+fn pid_behind_fd(tid: i32, fd: i32) -> Option<i32> {
+    if let Ok(info) = std::fs::read_to_string(format!("/proc/{tid}/fdinfo/{fd}")) {
+        if let Some(pid) = info.lines().find_map(|l| l.strip_prefix("Pid:")) {
+            return pid.trim().parse().ok();
+        }
+    }
+    let target = read_link(&format!("/proc/{tid}/fd/{fd}")).ok()?;
+    let rest = target.strip_prefix(b"/proc/")?;
+    std::str::from_utf8(rest).ok()?.trim_end_matches('/').parse().ok()
 }
 
 /// Finds a descriptor of process `tgid` whose link is `link`.
