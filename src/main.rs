@@ -91,6 +91,10 @@ fn main() -> ExitCode {
     if let Some(net) = cli.net.as_deref().and_then(sydbox::policy::isolate::NetMode::parse) {
         policy.global.isolate.net = net;
     }
+    if !cli.isolate && (cli.template.is_some() || cli.net.is_some()) {
+        eprintln!("sydbox: --template and --net shape the --isolate view; add --isolate, or drop them");
+        return exit(1);
+    }
     let isolate = if cli.isolate {
         match plan_view(&policy, cli.template.as_deref(), get("SYDBOX_TEMPLATE_PATH").as_deref(), &env) {
             Ok(plan) => Some(plan),

@@ -285,3 +285,18 @@ fn cmd_exec_runs_inside_the_view_without_the_inner_layer() {
     assert!(listing.contains("sydbox"), "cmd/exec did not see the view's pid 1: {listing}");
     assert!(!listing.lines().any(|l| l == "root" || l == "home"), "cmd/exec saw the host root: {listing}");
 }
+
+#[test]
+fn a_whitelist_of_the_root_keeps_host_processes_out() {
+    require_ptrace!();
+    require_userns!();
+    let mut case = isolated_case();
+    case.magic("whitelist/read+/***");
+    let out = case.run_program("/bin/sh", ["-c", "ls /proc | grep -c '^[0-9]'; cat /proc/1/comm; echo x > /dev/null && echo null-ok"]);
+    out.expect_success();
+    let mut lines = out.stdout.lines();
+    let count: usize = lines.next().unwrap_or("").trim().parse().unwrap_or(usize::MAX);
+    assert!(count <= 4, "{count} processes visible inside: {}", out.details());
+    assert_eq!(lines.next(), Some("sydbox"), "{}", out.details());
+    assert_eq!(lines.next(), Some("null-ok"), "{}", out.details());
+}

@@ -1076,6 +1076,10 @@ impl Supervisor {
             return None;
         }
         let raw = mem::read_cstring(Pid::from_raw(call.tid), ptr, mem::PATH_MAX).ok()?;
+        if raw.is_empty() {
+            // An empty path is missing everywhere, not hidden by the view.
+            return None;
+        }
         let absolute = if raw.starts_with(b"/") {
             raw
         } else if arg.dirfd.is_none_or(|i| call.args[i as usize] as i32 == libc::AT_FDCWD) {
@@ -1360,7 +1364,17 @@ impl Supervisor {
             Ok(Applied::Answer(false)) => libc::ENOENT,
             Ok(Applied::Exec(argv)) => {
                 let isolated = in_isolated_view(call.tid);
-                run_outside(call, &argv, isolated)
+                let errno = run_outside(call, &argv, isolated);
+                if errno != 0 {
+                    let message = format!(
+                        "cmd/exec of `{}' for process {} failed: {}",
+                        argv[0],
+                        call.tgid,
+                        Errno::from_raw(errno).desc()
+                    );
+                    self.reporter.message(policy::level::WARNING, &message);
+                }
+                errno
             }
             Err(err) => {
                 let message = format!("failed to cast magic=`{}': {err}", String::from_utf8_lossy(&path));
@@ -1717,7 +1731,24 @@ fn run_outside(call: &Call, argv: &[String], isolated: bool) -> i32 {
         Some(pidfd) => {
             let pidfd = pidfd.as_raw_fd();
             let Ok(cwd) = std::ffi::CString::new(cwd) else { return libc::EINVAL };
-            let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
+            // Join only the namespaces the caller does not share with
+            // sydbox: an unprivileged sydbox may not rejoin the host's
+            // network namespace, which the view keeps with --net host.
+            let mut flags = 0;
+            for (name, flag) in [
+                ("user", libc::CLONE_NEWUSER),
+                ("mnt", libc::CLONE_NEWNS),
+                ("net", libc::CLONE_NEWNET),
+                ("ipc", libc::CLONE_NEWIPC),
+                ("uts", libc::CLONE_NEWUTS),
+            ] {
+                let theirs = std::fs::metadata(format!("/proc/{}/ns/{name}", call.tgid));
+                let ours = std::fs::metadata(format!("/proc/self/ns/{name}"));
+                use std::os::unix::fs::MetadataExt as _;
+                if !matches!((theirs, ours), (Ok(a), Ok(b)) if a.ino() == b.ino() && a.dev() == b.dev()) {
+                    flags |= flag;
+                }
+            }
             // SAFETY: the hook runs in the forked child before exec and
             // only makes the setns(2) and chdir(2) system calls, which
             // are async-signal-safe; `cwd` is moved into the closure.

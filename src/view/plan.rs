@@ -508,9 +508,6 @@ pub fn plan(policy: &Policy, isolate: &Isolate, caller: &Caller, host: &dyn Host
         Some(base) => MountOp::RootBind { source: base.clone() },
         None => MountOp::RootTmpfs,
     });
-    // The fresh /proc and /dev come first, so device binds land on top.
-    out.ops.push(MountOp::Proc);
-    out.ops.push(MountOp::Dev);
     // Parents before children, so a deeper bind lands on top of its tree.
     let mut mounts: Vec<(usize, MountOp)> = Vec::new();
     for want in binds {
@@ -529,7 +526,16 @@ pub fn plan(policy: &Policy, isolate: &Isolate, caller: &Caller, host: &dyn Host
         mounts.push((depth(&target), MountOp::Tmpfs { target, reason }));
     }
     mounts.sort_by_key(|(d, _)| *d);
-    out.ops.extend(mounts.into_iter().map(|(_, op)| op));
+    // A bind of `/` itself (`whitelist/read+/***`) goes first; the fresh
+    // /proc and /dev then land on top of it, so the host's processes and
+    // devices stay out of the view, and device binds land on top of /dev.
+    let (covering, deeper): (Vec<_>, Vec<_>) = mounts.into_iter().partition(|(_, op)| {
+        matches!(op, MountOp::Bind { target, .. } | MountOp::Tmpfs { target, .. } if target == "/")
+    });
+    out.ops.extend(covering.into_iter().map(|(_, op)| op));
+    out.ops.push(MountOp::Proc);
+    out.ops.push(MountOp::Dev);
+    out.ops.extend(deeper.into_iter().map(|(_, op)| op));
     symlinks.sort_by(|a, b| a.1.cmp(&b.1));
     symlinks.dedup_by(|a, b| a.1 == b.1);
     for (target, link) in symlinks {

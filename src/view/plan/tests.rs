@@ -144,3 +144,15 @@ fn template_variables_are_substituted() {
     assert_eq!(binds(&plan), [("/b/src".to_string(), true)]);
     assert!(plan.notes.iter().any(|n| n.contains("UNSET")), "{:?}", plan.notes);
 }
+
+#[test]
+fn fresh_proc_and_dev_land_on_a_bind_of_the_root() {
+    let host = FakeHost::new(&["/usr/", "/proc/", "/dev/"]);
+    let policy = policy(&["whitelist/read+/***"]);
+    let plan = plan(&policy, &policy.global.isolate, &Caller::default(), &host);
+    let position = |wanted: &dyn Fn(&MountOp) -> bool| plan.ops.iter().position(wanted);
+    let root_bind = position(&|op| matches!(op, MountOp::Bind { target, .. } if target == "/")).expect("a bind of /");
+    let proc_mount = position(&|op| matches!(op, MountOp::Proc)).expect("a fresh /proc");
+    let dev_mount = position(&|op| matches!(op, MountOp::Dev)).expect("a fresh /dev");
+    assert!(root_bind < proc_mount && root_bind < dev_mount, "{plan}");
+}
