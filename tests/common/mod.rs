@@ -784,6 +784,13 @@ impl Outcome {
         self
     }
 
+    /// Reports whether the helper exited with `errno`, counting the
+    /// `must_violate` offset as `expect_errno` does.
+    pub fn is_errno(&self, errno: i32) -> bool {
+        let expected = if self.violation_expected { 128 + errno } else { errno };
+        self.code() == Some(expected)
+    }
+
     /// Checks that the helper succeeded, which is exit code 128 after
     /// `Case::must_violate`.
     #[track_caller]
@@ -1093,11 +1100,23 @@ pub fn snapshot_difference(
 // Hostile-input fixture
 // ---------------------------------------------------------------------------
 
+/// How a hostile-input case runs sydbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The inner layer alone: ptrace and seccomp on the host's file system.
+    Plain,
+    /// `--isolate`: new namespaces and a view built from the whitelists,
+    /// with the inner layer on top. `box` is whitelisted, so it is bound
+    /// into the view; `outside` is not, so it is missing there.
+    Isolate,
+}
+
 /// The fixture of the hostile-input tests: inside a fresh case directory,
 /// `box` (the tree the policy grants) holds a decoy `flag`, and
 /// `outside/secret/flag` holds a random secret that no policy grants.
 pub struct Fixture {
     pub case: Case,
+    pub mode: Mode,
     /// The case directory, resolved.
     pub root: PathBuf,
     pub box_dir: PathBuf,
@@ -1111,8 +1130,9 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// Creates the fixture with no sydbox options yet.
-    pub fn new() -> Fixture {
+    /// Creates the fixture with no sydbox options yet. In `Mode::Isolate`,
+    /// `base` and `xbase` add `--isolate`.
+    pub fn new(mode: Mode) -> Fixture {
         let case = Case::new();
         let root = case.home_resolved();
         let box_dir = root.join("box");
@@ -1127,7 +1147,7 @@ impl Fixture {
         let flag_path = secret_dir.join("flag");
         fs::write(&flag_path, format!("{flag}\n")).expect("failed to write the secret");
         fs::write(box_dir.join("flag"), "DECOY\n").expect("failed to write the decoy");
-        Fixture { case, root, box_dir, outside, secret_dir, flag_path, flag }
+        Fixture { case, mode, root, box_dir, outside, secret_dir, flag_path, flag }
     }
 
     /// Returns the path of `relative` under `box`, as a string.
@@ -1156,6 +1176,7 @@ impl Fixture {
             self.case.magic(rule);
         }
         self.helper_rules();
+        self.isolate_if_asked();
         &mut self.case
     }
 
@@ -1168,7 +1189,14 @@ impl Fixture {
             self.case.magic(format!("whitelist/exec+{program}"));
         }
         self.helper_rules();
+        self.isolate_if_asked();
         &mut self.case
+    }
+
+    fn isolate_if_asked(&mut self) {
+        if self.mode == Mode::Isolate {
+            self.case.arg("--isolate");
+        }
     }
 
     fn system_rules(&mut self) {
@@ -1191,6 +1219,20 @@ impl Fixture {
         self.case
             .magic(format!("whitelist/read+{box_dir}/***"))
             .magic(format!("whitelist/write+{box_dir}/***"));
+    }
+
+    /// Checks that a call the policy denies failed with `errno`. Under
+    /// `--isolate` a path outside the view, or masked in it, may fail with
+    /// ENOENT instead. sydbox reports that ENOENT as a violation ("hidden
+    /// by the view") only when the path as passed exists on the host, so
+    /// both exit codes are accepted here.
+    #[track_caller]
+    pub fn expect_denied(&self, outcome: &Outcome, errno: i32) {
+        let hidden = outcome.code() == Some(libc::ENOENT) || outcome.code() == Some(128 + libc::ENOENT);
+        if self.mode == Mode::Isolate && hidden {
+            return;
+        }
+        outcome.expect_errno(errno);
     }
 
     /// Checks that the secret appears in neither output stream.
@@ -1223,11 +1265,6 @@ impl Fixture {
     }
 }
 
-impl Default for Fixture {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// Returns the value of the `NAME=RESULT` line that the `hostile` helper
 /// printed for `name`, or `None` when it printed none.
@@ -1284,4 +1321,46 @@ impl Drop for ChildGuard {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Defines a module `NAME` with two tests, `NAME::plain` and
+/// `NAME::isolate`, that run the same body with `Mode::Plain` and
+/// `Mode::Isolate`. A leading `#[ignore_isolate = "REASON"]` ignores the
+/// `--isolate` test with that reason; the reason names the sydbox fault.
+///
+/// ```ignore
+/// in_both_modes! {
+///     fn symlink_to_outside(mode) {
+///         let mut fx = Fixture::new(mode);
+///         ...
+///     }
+/// }
+/// ```
+macro_rules! in_both_modes {
+    ($(#[doc = $doc:literal])* fn $name:ident($mode:ident) $body:block) => {
+        in_both_modes!(@define [] $(#[doc = $doc])* fn $name($mode) $body);
+    };
+    (#[ignore_isolate = $reason:literal] $(#[doc = $doc:literal])* fn $name:ident($mode:ident) $body:block) => {
+        in_both_modes!(@define [#[ignore = $reason]] $(#[doc = $doc])* fn $name($mode) $body);
+    };
+    (@define [$($isolate_attribute:tt)*] $(#[doc = $doc:literal])* fn $name:ident($mode:ident) $body:block) => {
+        $(#[doc = $doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn body($mode: $crate::common::Mode) $body
+
+            #[test]
+            fn plain() {
+                body($crate::common::Mode::Plain);
+            }
+
+            #[test]
+            $($isolate_attribute)*
+            fn isolate() {
+                body($crate::common::Mode::Isolate);
+            }
+        }
+    };
 }
