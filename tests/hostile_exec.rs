@@ -208,7 +208,7 @@ in_both_modes! {
 
 in_both_modes! {
     // Under --isolate the parent is pid 1 of the new pid namespace, which
-    // runs sydbox's code; the supervisor itself is not visible there.
+    // runs sydbox's code. The supervisor itself is not visible there.
     #[ignore_isolate = "sydbox --isolate: kill, tkill, tgkill, rt_sigqueueinfo and pidfd_open on the parent (sydbox's pid 1) succeed"]
     fn signals_to_sydbox_are_refused(mode) {
         require_ptrace!();
@@ -223,7 +223,7 @@ in_both_modes! {
 
 in_both_modes! {
     // Under --isolate the parent is pid 1 of the new pid namespace, which
-    // runs sydbox's code; the supervisor itself is not visible there.
+    // runs sydbox's code. The supervisor itself is not visible there.
     #[ignore_isolate = "sydbox --isolate: pidfd_send_signal on the parent (sydbox's pid 1) succeeds"]
     fn procfd_signal_to_sydbox_is_refused(mode) {
         require_ptrace!();
@@ -235,7 +235,7 @@ in_both_modes! {
 
 in_both_modes! {
     // Under --isolate the parent is pid 1 of the new pid namespace, which
-    // runs sydbox's code; the supervisor itself is not visible there.
+    // runs sydbox's code. The supervisor itself is not visible there.
     #[ignore_isolate = "sydbox --isolate: prlimit64 on the parent (sydbox's pid 1) succeeds"]
     fn prlimit_on_sydbox_is_refused(mode) {
         require_ptrace!();

@@ -35,7 +35,7 @@ in_both_modes! {
         // In plain mode the shell's process group contains sydbox, so sydbox
         // refuses `kill -9 0`. Under --isolate the command runs in its own
         // session, away from sydbox's pid 1, so `kill -9 0` kills only the
-        // shell, and sydbox returns its status; that run is checked below.
+        // shell. That run is checked separately below.
         let group_kill = match mode {
             Mode::Plain => "kill -9 0;",
             Mode::Isolate => "",

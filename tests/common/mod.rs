@@ -1176,7 +1176,7 @@ impl Fixture {
             self.case.magic(rule);
         }
         self.helper_rules();
-        self.isolate_if_asked();
+        self.add_isolate_option();
         &mut self.case
     }
 
@@ -1189,11 +1189,11 @@ impl Fixture {
             self.case.magic(format!("whitelist/exec+{program}"));
         }
         self.helper_rules();
-        self.isolate_if_asked();
+        self.add_isolate_option();
         &mut self.case
     }
 
-    fn isolate_if_asked(&mut self) {
+    fn add_isolate_option(&mut self) {
         if self.mode == Mode::Isolate {
             self.case.arg("--isolate");
         }
