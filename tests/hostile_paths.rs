@@ -48,7 +48,6 @@ in_both_modes! {
 }
 
 in_both_modes! {
-    #[ignore_isolate = "sydbox --isolate: the hidden-by-the-view report names the link box/ln/flag, not outside/secret/flag"]
     fn symlink_report_names_the_target(mode) {
         require_ptrace!();
         let mut fx = Fixture::new(mode);
@@ -61,7 +60,6 @@ in_both_modes! {
 }
 
 in_both_modes! {
-    #[ignore_isolate = "sydbox --isolate: a creation through a box link to a hidden directory fails with ENOENT but is not reported"]
     fn creation_through_link_is_reported(mode) {
         require_ptrace!();
         let mut fx = Fixture::new(mode);

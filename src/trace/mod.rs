@@ -1015,10 +1015,10 @@ impl Supervisor {
                 // on the host is reported as hidden by the view, whatever
                 // raise_fail says; the program still sees ENOENT.
                 if errno == libc::ENOENT {
-                    if let Some(hidden) = self.hidden_by_view(call, arg) {
+                    if let Some((raw, hidden)) = self.hidden_by_view(call, arg) {
                         let rule = Rule::Builtin("hidden by the view (--isolate)".into());
                         let tip = Some(format!("isolate/bind+{}", String::from_utf8_lossy(&hidden)));
-                        let description = describe(call, arg, &hidden, None);
+                        let description = describe(call, arg, &raw, None);
                         self.report(call, Some(category), hidden, description, errno, rule, tip);
                         return Err(Denied { errno });
                     }
@@ -1064,10 +1064,10 @@ impl Supervisor {
         Err(Denied { errno: deny_errno })
     }
 
-    /// Returns the absolute path of a call's argument when the calling
-    /// process runs in an `--isolate` view (its root is a pivoted root that
-    /// reads as `/`) and the path exists on the host.
-    fn hidden_by_view(&self, call: &Call, arg: &PathArg) -> Option<Vec<u8>> {
+    /// Returns the raw path of a call's argument and what it reaches on the
+    /// host, when the calling process runs in an `--isolate` view (its root
+    /// is a pivoted root that reads as `/`) and the host has it.
+    fn hidden_by_view(&self, call: &Call, arg: &PathArg) -> Option<(Vec<u8>, Vec<u8>)> {
         if !in_isolated_view(call.tid) {
             return None;
         }
@@ -1081,7 +1081,7 @@ impl Supervisor {
             return None;
         }
         let absolute = if raw.starts_with(b"/") {
-            raw
+            raw.clone()
         } else if arg.dirfd.is_none_or(|i| call.args[i as usize] as i32 == libc::AT_FDCWD) {
             let mut cwd = read_link(&format!("/proc/{}/cwd", call.tid)).ok()?;
             cwd.push(b'/');
@@ -1090,8 +1090,18 @@ impl Supervisor {
         } else {
             return None;
         };
-        use std::os::unix::ffi::OsStrExt as _;
-        std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(&absolute)).ok().map(|_| absolute)
+        use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
+        // Name what the path reaches on the host: through a symlink that
+        // is the target; for a call that creates, an existing parent.
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&absolute));
+        let found = std::fs::canonicalize(path).ok().or_else(|| {
+            if !arg.may_miss {
+                return None;
+            }
+            let parent = std::fs::canonicalize(path.parent()?).ok()?;
+            Some(parent.join(path.file_name()?))
+        })?;
+        Some((raw, found.into_os_string().into_vec()))
     }
 
     fn describe_prefix(&self, call: &Call, arg: &PathArg) -> Option<String> {
@@ -1276,25 +1286,33 @@ impl Supervisor {
     }
 
     /// Refuses a call that would signal, limit, reschedule or read the
-    /// supervisor itself.
+    /// supervisor itself or, under `--isolate`, sydbox's pid 1, which the
+    /// command sees as pid 1 of its namespace.
     fn signal(&mut self, call: &Call, kind: SignalCall) -> Outcome {
         let target = call.args[0] as i32;
         let caller_group = || nix::unistd::getpgid(Some(Pid::from_raw(call.tid))).map(|p| p.as_raw()).unwrap_or(0);
+        let isolated = in_isolated_view(call.tid);
+        // The pids the caller may not name: sydbox's own, and in the view
+        // pid 1 (sydbox's reaper).
+        let ours = |pid: i32| pid == self.own_pid || (isolated && pid == 1);
         let hits_us = match kind {
             SignalCall::Process => {
-                target == self.own_pid
+                ours(target)
                     || target == -1
                     || (target == 0 && caller_group() == self.own_pgrp)
                     || (target < -1 && -target == self.own_pgrp)
             }
-            SignalCall::Thread | SignalCall::ThreadGroup | SignalCall::PidfdOpen => target == self.own_pid,
-            SignalCall::Pid(arg) => call.args[arg as usize] as i32 == self.own_pid,
-            SignalCall::Pidfd => pid_behind_fd(call.tid, call.args[0] as i32) == Some(self.own_pid),
+            SignalCall::Thread | SignalCall::ThreadGroup | SignalCall::PidfdOpen => ours(target),
+            SignalCall::Pid(arg) => ours(call.args[arg as usize] as i32),
+            SignalCall::Pidfd => {
+                let fd = call.args[0] as i32;
+                pid_behind_fd(call.tid, fd) == Some(self.own_pid) || (isolated && names_view_init(call.tid, fd))
+            }
             SignalCall::Priority { process, group, user } => {
                 let which = call.args[0];
                 let who = call.args[1] as i32;
                 if which == process {
-                    who == self.own_pid
+                    ours(who)
                 } else if which == group {
                     who == self.own_pgrp || (who == 0 && caller_group() == self.own_pgrp)
                 } else if which == user {
@@ -1603,6 +1621,21 @@ fn script_interpreter(view: &View, script: &[u8]) -> Option<Vec<u8>> {
     let interpreter = line.split(|b| *b == b' ' || *b == b'\t').find(|word| !word.is_empty())?;
     let mode = resolve::Mode { may_miss: false, follow: true };
     resolve::resolve(view, b"/", interpreter, mode).ok().map(|resolved| resolved.path)
+}
+
+/// Reports whether a descriptor of `tid` names pid 1 of its namespace: a
+/// pidfd whose `NSpid` starts at 1 there, or the `/proc/1` directory of
+/// the view's procfs.
+fn names_view_init(tid: i32, fd: i32) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    if let Ok(info) = std::fs::read_to_string(format!("/proc/{tid}/fdinfo/{fd}")) {
+        if let Some(line) = info.lines().find_map(|l| l.strip_prefix("NSpid:")) {
+            return line.split_whitespace().last() == Some("1");
+        }
+    }
+    let descriptor = std::fs::metadata(format!("/proc/{tid}/fd/{fd}"));
+    let init = std::fs::metadata(format!("/proc/{tid}/root/proc/1"));
+    matches!((descriptor, init), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino())
 }
 
 /// Returns the process a descriptor of `tid` names: the `Pid:` line of a
