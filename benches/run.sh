@@ -15,7 +15,7 @@
 #   hello    GNU hello from its Debian source: ./configure && make, @paludis
 #   zlib     zlib from its Debian source: ./configure && make, @paludis
 #   floor    the bare ptrace stop of ptrace-floor.c (see SYDBOX_FLOOR_SRC)
-#   memory   the supervisor's peak resident size on every workload above
+#   memory   the supervisor's peak resident size on the other workloads
 #
 # Sandboxes, in each repetition run one after the other (the order rotates
 # from one repetition to the next):
@@ -95,7 +95,7 @@ shared=${SYDBOX_SHARED_DIR:-$repo/../shared}
 sources=${SYDBOX_BENCH_SOURCES:-/var/tmp/sydbox-bench-sources}
 
 # The work folder lives under /var/tmp, on disk, like a package manager's
-# build folder; /tmp is a tmpfs inside bwrap and --isolate.
+# build folder. Inside bwrap and --isolate, /tmp is a fresh tmpfs.
 work=$(mktemp -d /var/tmp/sydbox-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 out=${out:-$(mktemp -d /var/tmp/sydbox-bench-results.XXXXXX)}
@@ -155,20 +155,17 @@ sydbox_profile() {
   esac
 }
 
-# Prints the Syd 3 options of workload $1, one per line: the same
-# categories as the sydbox profile, in Syd 3's rule language.
+# Prints the Syd 3 options of workload $1, one per line: Syd 3's built-in
+# paludis profile (see sydtutorial(7)), which sandboxes writes and network
+# like @paludis, plus the same read rules as the sydbox profile.
+# NOTE: never run, because Syd 3.59 did not build against Debian 12's
+# libseccomp 2.5.4, so check these options against `syd -h` first.
 syd3_policy() {
   local dir
+  printf '%s\n' -p paludis
   case $1 in
-    startup|churn|hello|zlib)
-      # Writes and network sandboxed as under @paludis: writes allowed to
-      # the build folder, /tmp, /var/tmp, /dev and /proc; connect and bind
-      # only to loopback.
-      printf '%s\n' -m sandbox/write:on -m sandbox/net:on \
-        -m "allow/write+/dev/***" -m "allow/write+/proc/***" \
-        -m "allow/write+/tmp/***" -m "allow/write+/var/tmp/***" \
-        -m "allow/net/bind+loopback!0" -m "allow/net/bind+loopback!1024-65535" \
-        -m "allow/net/connect+loopback!0-65535"
+    hello|zlib)
+      printf '%s\n' -m "allow/write+$work/build/$1/***"
       ;;
     files|git)
       printf '%s\n' -m sandbox/read:on -m "allow/read+/dev/***" -m "allow/read+/proc/***"
@@ -363,7 +360,8 @@ report() {
       printf "| sandbox | median | ratio to native | samples | failed runs |\n| --- | --- | --- | --- | --- |\n"
       for (k = 1; k <= sandboxes; k++) {
         s = order[k]; m = median(s)
-        printf "| %s | %.3f s | %.3f | %d | %d |\n", s, m / 1e6, m / base, count[s], failed[s]
+        shown = (m < 1e6) ? sprintf("%.2f ms", m / 1e3) : sprintf("%.3f s", m / 1e6)
+        printf "| %s | %s | %.3f | %d | %d |\n", s, shown, m / base, count[s], failed[s]
       }
     }' "$samples_file"
   local f
@@ -382,7 +380,7 @@ report() {
 # Prints the peak resident size (VmHWM, KiB) of the process that runs
 # `cmdline`, the sydbox supervisor, sampled every 10 ms until it exits.
 # VmHWM is the kernel's own high-water mark, so only growth in the last
-# 10 ms can be missed. GNU time's %M is not used: wait4's figure folds in
+# 10 ms can be missed. GNU time's %M is not used, because wait4 folds in
 # the peaks of the children the supervisor reaps, such as the compilers.
 peak_rss_kib() {
   local pid peak=0 line
@@ -407,8 +405,9 @@ measure_memory() {
   echo "| workload | sandbox | supervisor peak RSS |"
   echo "| --- | --- | --- |"
   for workload in "${selected[@]}"; do
+    # A start-up run ends before the 10 ms sampling can see its peak.
     case $workload in
-      floor|memory) continue ;;
+      startup|floor|memory) continue ;;
       files) make_file_tree ;;
       git) make_git_repo ;;
     esac
