@@ -360,8 +360,8 @@ report() {
       printf "| sandbox | median | ratio to native | samples | failed runs |\n| --- | --- | --- | --- | --- |\n"
       for (k = 1; k <= sandboxes; k++) {
         s = order[k]; m = median(s)
-        shown = (m < 1e6) ? sprintf("%.2f ms", m / 1e3) : sprintf("%.3f s", m / 1e6)
-        printf "| %s | %s | %.3f | %d | %d |\n", s, shown, m / base, count[s], failed[s]
+        formatted = (m < 1e6) ? sprintf("%.2f ms", m / 1e3) : sprintf("%.3f s", m / 1e6)
+        printf "| %s | %s | %.3f | %d | %d |\n", s, formatted, m / base, count[s], failed[s]
       }
     }' "$samples_file"
   local f
