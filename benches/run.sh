@@ -1,92 +1,491 @@
 #!/usr/bin/env bash
-# The benchmark harness: runs each workload natively and under sydbox,
-# alternating the two, and prints medians and the ratio to native.
+# The benchmark harness: runs each workload natively and under each
+# sandbox, alternating them, and prints Markdown tables of medians and of
+# the ratio to native.
 #
-#   bash benches/run.sh [REPETITIONS]      (default 5)
+#   bash benches/run.sh [--quick] [--reps N] [--out DIR] [WORKLOAD...]
 #
-# Workloads: GNU hello from its Debian source (configure, make, make check)
-# under @paludis with the build tree write-whitelisted, and `true` for
-# start-up. It also measures the bare ptrace/seccomp stop of
-# shared/tools/ptrace-floor.c in the same run. Needs root the first time,
-# to fetch the source with shared/tools/fetch-debian-source.
+# Workloads (default: all of them, in this order):
+#   startup  `true`, 50 samples per sandbox (5 with --quick)
+#   churn    2,000 fork+exec of /bin/true from a shell loop (200), @paludis
+#   files    find plus stat over a generated tree of 100,000 files (5,000),
+#            read sandboxing in deny mode
+#   git      `git status` of a generated repository of 20,000 files (2,000),
+#            read sandboxing in deny mode; 3 samples per repetition
+#   hello    GNU hello from its Debian source: ./configure && make, @paludis
+#   zlib     zlib from its Debian source: ./configure && make, @paludis
+#   floor    the bare ptrace stop of ptrace-floor.c (see SYDBOX_FLOOR_SRC)
+#   memory   the supervisor's peak resident size on the other workloads
+#
+# Sandboxes, in each repetition run one after the other (the order rotates
+# from one repetition to the next):
+#   native          the workload alone
+#   sydbox          sydbox with the workload's profile
+#   sydbox-lock     the same plus core/trace/magic_lock:on (files, git)
+#   sydbox-isolate  the same under --isolate (build-chroot template for
+#                   the package builds, minimal otherwise)
+#   bwrap           bubblewrap: new user, pid, ipc, uts and network
+#                   namespaces, /usr /etc /bin /sbin /lib* read-only, /proc,
+#                   /dev, tmpfs /tmp, the work directory bound read-write
+#   strace          strace -f -qq -o /dev/null (a stop on every call)
+#   strace-seccomp  strace -f -qq --seccomp-bpf -e trace=%file,%process
+#                   -o /dev/null (seccomp-filtered stops, no policy work)
+#   syd3            Syd 3, when $SYD3 or `syd` on PATH names it, with the
+#                   policy described by syd3_policy below
+#
+# --reps N sets the repetitions of the build, churn and files workloads
+# (default 5; 1 with --quick). --quick also shrinks the generated trees and
+# loops, to check the harness in a few minutes. Raw samples go to
+# DIR/samples.tsv (default: a new /var/tmp/sydbox-bench-results.* folder).
+#
+# Environment:
+#   SYDBOX                  sydbox binary to measure (default: build it
+#                           with cargo --release, honouring CARGO_TARGET_DIR)
+#   SYD3                    Syd 3 binary (default: `syd` on PATH, else skip)
+#   SYDBOX_BENCH_SOURCES    unpacked Debian sources, one folder per package
+#                           (default /var/tmp/sydbox-bench-sources); missing
+#                           ones are fetched, which needs root
+#   SYDBOX_SHARED_DIR       folder with tools/fetch-debian-source and
+#                           tools/ptrace-floor.c (default ../shared)
+#   SYDBOX_BENCH_TIMEOUT    seconds before one run is killed (default 900)
+#
+# Every run's exit status is checked: a failed run is counted in the
+# table's failures column and its output kept in DIR/failures/.
 set -euo pipefail
 
-reps=${1:-5}
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-shared="$repo/../shared"
-work=$(mktemp -d /tmp/sydbox-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+}
 
-cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
-sydbox="$repo/target/release/sydbox"
+quick=0
+reps=
+out=
+workloads=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1 ;;
+    --reps) reps=${2:?--reps needs a number}; shift ;;
+    --out) out=${2:?--out needs a folder}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    startup|churn|files|git|hello|zlib|floor|memory) workloads+=("$1") ;;
+    *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ ${#workloads[@]} -gt 0 ] || workloads=(startup churn files git hello zlib floor memory)
 
-sources=${SYDBOX_BENCH_SOURCES:-/var/tmp/sydbox-bench-sources}
-if [ ! -x "$sources/hello/configure" ]; then
-  mkdir -p "$sources"
-  unpacked=$("$shared/tools/fetch-debian-source" hello "$sources/fetch" | tail -n 1)
-  rm -rf "$sources/hello"
-  mv "$unpacked" "$sources/hello"
-  rm -rf "$sources/fetch"
+if [ "$quick" = 1 ]; then
+  reps=${reps:-1}
+  startup_samples=5
+  churn_count=200
+  files_count=5000
+  git_count=2000
+else
+  reps=${reps:-5}
+  startup_samples=50
+  churn_count=2000
+  files_count=100000
+  git_count=20000
 fi
+git_samples=$((reps * 3))
+timeout_seconds=${SYDBOX_BENCH_TIMEOUT:-900}
 
-cc -O2 -o "$work/ptrace-floor" "$shared/tools/ptrace-floor.c"
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+shared=${SYDBOX_SHARED_DIR:-$repo/../shared}
+sources=${SYDBOX_BENCH_SOURCES:-/var/tmp/sydbox-bench-sources}
 
-# Prints the wall time of one run in seconds.
+# The work folder lives under /var/tmp, on disk, like a package manager's
+# build folder. Inside bwrap and --isolate, /tmp is a fresh tmpfs.
+work=$(mktemp -d /var/tmp/sydbox-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+out=${out:-$(mktemp -d /var/tmp/sydbox-bench-results.XXXXXX)}
+mkdir -p "$out/failures"
+samples_file="$out/samples.tsv"
+printf 'workload\tsandbox\tmicroseconds\texit_status\n' > "$samples_file"
+
+if [ -n "${SYDBOX:-}" ]; then
+  sydbox=$SYDBOX
+else
+  cargo build --release --locked --quiet --manifest-path "$repo/Cargo.toml"
+  sydbox="${CARGO_TARGET_DIR:-$repo/target}/release/sydbox"
+fi
+syd3=${SYD3:-$(command -v syd || true)}
+if [ -n "$syd3" ] && ! "$syd3" -V >/dev/null 2>&1; then
+  echo "run.sh: $syd3 -V failed, so Syd 3 is left out" >&2
+  syd3=
+fi
+for tool in bwrap strace git cc; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (Debian: bubblewrap, strace, git, gcc)" >&2; exit 1; }
+done
+
+# ---------------------------------------------------------------------------
+# Sandboxes
+
+# The system trees every workload reads, as they exist on this host.
+system_trees=()
+for dir in usr etc bin sbin lib lib32 lib64 libx32; do
+  [ -e "/$dir" ] && system_trees+=("/$dir")
+done
+
+bwrap_prefix=(bwrap --unshare-user --unshare-pid --unshare-ipc --unshare-uts --unshare-net
+  --die-with-parent --new-session)
+for dir in "${system_trees[@]}"; do
+  if [ -L "$dir" ]; then
+    bwrap_prefix+=(--symlink "$(readlink "$dir")" "$dir")
+  else
+    bwrap_prefix+=(--ro-bind "$dir" "$dir")
+  fi
+done
+bwrap_prefix+=(--proc /proc --dev /dev --tmpfs /tmp --bind "$work" "$work")
+
+# The sydbox profile of a read-deny workload: only the system trees, the
+# process's own /proc entries, /dev and the generated data are readable.
+read_deny_profile=(-m core/sandbox/read:deny -m "whitelist/read+/dev/***" -m "whitelist/read+/proc/***")
+for dir in "${system_trees[@]}"; do
+  read_deny_profile+=(-m "whitelist/read+$dir/***")
+done
+read_deny_profile+=(-m "whitelist/read+$work/data/***")
+
+# Prints the sydbox options of workload $1, one per line.
+sydbox_profile() {
+  case $1 in
+    startup|churn) printf '%s\n' -c @paludis ;;
+    files|git) printf '%s\n' "${read_deny_profile[@]}" ;;
+    hello|zlib) printf '%s\n' -c @paludis -m "whitelist/write+$work/build/$1/***" ;;
+  esac
+}
+
+# Prints the Syd 3 options of workload $1, one per line: Syd 3's built-in
+# paludis profile (see sydtutorial(7)), which sandboxes writes and network
+# like @paludis, plus the same read rules as the sydbox profile.
+# NOTE: never run, because Syd 3.59 did not build against Debian 12's
+# libseccomp 2.5.4, so check these options against `syd -h` first.
+syd3_policy() {
+  local dir
+  printf '%s\n' -p paludis
+  case $1 in
+    hello|zlib)
+      printf '%s\n' -m "allow/write+$work/build/$1/***"
+      ;;
+    files|git)
+      printf '%s\n' -m sandbox/read:on -m "allow/read+/dev/***" -m "allow/read+/proc/***"
+      for dir in "${system_trees[@]}"; do
+        printf '%s\n' -m "allow/read+$dir/***"
+      done
+      printf '%s\n' -m "allow/read+$work/data/***"
+      ;;
+  esac
+}
+
+# Prints the sandboxes measured for workload $1.
+sandboxes_for() {
+  local list=(native sydbox)
+  case $1 in files|git) list+=(sydbox-lock) ;; esac
+  list+=(sydbox-isolate bwrap strace strace-seccomp)
+  [ -n "$syd3" ] && list+=(syd3)
+  printf '%s\n' "${list[@]}"
+}
+
+# Fills the array `cmdline` with sandbox $2's command line for workload $1,
+# ending with the workload's own command.
+build_cmdline() {
+  local workload=$1 sandbox=$2 profile=()
+  mapfile -t profile < <(sydbox_profile "$workload")
+  case $sandbox in
+    native) cmdline=() ;;
+    sydbox) cmdline=("$sydbox" "${profile[@]}" --) ;;
+    sydbox-lock) cmdline=("$sydbox" "${profile[@]}" -m core/trace/magic_lock:on --) ;;
+    sydbox-isolate)
+      case $workload in
+        hello|zlib) cmdline=("$sydbox" --isolate --template build-chroot "${profile[@]}" --) ;;
+        *) cmdline=("$sydbox" --isolate "${profile[@]}" --) ;;
+      esac
+      ;;
+    bwrap) cmdline=("${bwrap_prefix[@]}" --chdir "$(workload_dir "$workload")") ;;
+    strace) cmdline=(strace -f -qq -o /dev/null --) ;;
+    strace-seccomp) cmdline=(strace -f -qq --seccomp-bpf -e trace=%file,%process -o /dev/null --) ;;
+    syd3)
+      local policy=()
+      mapfile -t policy < <(syd3_policy "$workload")
+      cmdline=("$syd3" "${policy[@]}" --)
+      ;;
+  esac
+  case $workload in
+    startup) cmdline+=(/bin/true) ;;
+    churn) cmdline+=(/bin/sh -c "i=0; while [ \$i -lt $churn_count ]; do /bin/true || exit 1; i=\$((i + 1)); done; echo \$i") ;;
+    files) cmdline+=(/bin/sh -c 'find . -type f -print0 | xargs -0 stat -c %s | wc -l') ;;
+    git) cmdline+=(git status --porcelain) ;;
+    hello|zlib) cmdline+=(/bin/sh -c './configure && make') ;;
+  esac
+}
+
+# Prints the folder workload $1 runs in.
+workload_dir() {
+  case $1 in
+    startup|churn) echo "$work" ;;
+    files) echo "$work/data/files" ;;
+    git) echo "$work/data/git" ;;
+    hello|zlib) echo "$work/build/$1" ;;
+  esac
+}
+
+# ---------------------------------------------------------------------------
+# Workload preparation
+
+# Generates $files_count empty files in folders of 1,000.
+make_file_tree() {
+  local dir=$work/data/files d
+  [ -d "$dir" ] && return
+  mkdir -p "$dir"
+  for d in $(seq 0 $(((files_count - 1) / 1000))); do
+    mkdir "$dir/d$d"
+    (cd "$dir/d$d" && seq -f 'f%04g' 0 $((files_count - d * 1000 > 1000 ? 999 : files_count - d * 1000 - 1)) | xargs touch)
+  done
+}
+
+# Generates a committed git repository of $git_count small files in
+# folders of 100, and refreshes its index so that `git status` only reads.
+make_git_repo() {
+  local dir=$work/data/git d i
+  [ -d "$dir" ] && return
+  mkdir -p "$dir" "$work/data/home"
+  git -C "$dir" init -q
+  for d in $(seq 0 $(((git_count - 1) / 100))); do
+    mkdir "$dir/d$d"
+    for i in $(seq 0 99); do
+      echo "$d $i" > "$dir/d$d/f$i"
+    done
+  done
+  git -C "$dir" add -A
+  git -C "$dir" -c user.name=bench -c user.email=bench@localhost commit -q -m "generated tree"
+  (cd "$dir" && git status --porcelain >/dev/null)
+}
+
+# Unpacks the Debian source of package $1 into $sources/$1 once.
+ensure_source() {
+  local package=$1 unpacked
+  [ -x "$sources/$package/configure" ] && return
+  mkdir -p "$sources"
+  unpacked=$("$shared/tools/fetch-debian-source" "$package" "$sources/fetch" | tail -n 1)
+  rm -rf "${sources:?}/$package"
+  mv "$unpacked" "$sources/$package"
+  rm -rf "$sources/fetch"
+}
+
+# Runs before every timed run of workload $1, outside the timed interval.
+prepare_run() {
+  case $1 in
+    hello|zlib)
+      rm -rf "$work/build/$1"
+      mkdir -p "$work/build"
+      cp -a "$sources/$1" "$work/build/$1"
+      ;;
+  esac
+}
+
+# ---------------------------------------------------------------------------
+# Timing
+
+# Runs `cmdline` once in workload $1's folder as sandbox $2, and appends its
+# wall time in microseconds and exit status to $samples_file. Start-up runs
+# go without `timeout`, whose own fork and exec would swamp them.
 time_run() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+  local workload=$1 sandbox=$2 start end status=0
+  prepare_run "$workload"
+  build_cmdline "$workload" "$sandbox"
+  if [ "$workload" != startup ]; then
+    cmdline=(timeout -k 10 "$timeout_seconds" "${cmdline[@]}")
+  fi
+  cd "$(workload_dir "$workload")"
+  start=${EPOCHREALTIME/./}
+  "${cmdline[@]}" >"$work/run.out" 2>"$work/run.err" </dev/null || status=$?
+  end=${EPOCHREALTIME/./}
+  cd "$work"
+
+  # The small workloads print a result (a count, git's status), which must
+  # match the native run's, so that a sandbox that breaks the work silently
+  # is caught. Native runs first in the first round.
+  local problem=
+  [ "$status" = 0 ] || problem="exit status $status"
+  case $workload in
+    churn|files|git)
+      if [ "$sandbox" = native ] && [ ! -e "$work/expected.$workload" ]; then
+        cp "$work/run.out" "$work/expected.$workload"
+      elif ! cmp -s "$work/run.out" "$work/expected.$workload"; then
+        problem="${problem:+$problem, }output differs from the native run's"
+        [ "$status" != 0 ] || status=255
+      fi
+      ;;
+  esac
+  printf '%s\t%s\t%s\t%s\n' "$workload" "$sandbox" $((end - start)) "$status" >> "$samples_file"
+  if [ -n "$problem" ]; then
+    {
+      printf '%s:' "$problem"; printf ' %q' "${cmdline[@]}"; echo
+      echo "--- stdout (last lines)"; tail -n 10 "$work/run.out"
+      echo "--- stderr (last lines)"; tail -n 30 "$work/run.err"
+    } > "$out/failures/$workload-$sandbox.log"
+  fi
 }
 
-median() {
-  sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+# Takes $2 samples of workload $1 under each of its sandboxes, one sandbox
+# after the other, starting each round one sandbox later than the last.
+measure() {
+  local workload=$1 rounds=$2 list=() round k n
+  mapfile -t list < <(sandboxes_for "$workload")
+  n=${#list[@]}
+  for round in $(seq 0 $((rounds - 1))); do
+    for k in $(seq 0 $((n - 1))); do
+      time_run "$workload" "${list[$(((round + k) % n))]}"
+    done
+  done
+  report "$workload"
 }
 
-build_hello() {
-  rm -rf "$work/tree"
-  cp -a "$sources/hello" "$work/tree"
-  (cd "$work/tree" && "$@" /bin/sh -c './configure && make && make check')
-}
-
-sandboxed() {
-  "$sydbox" -c @paludis -m "whitelist/write+$work/tree/***" -- "$@"
-}
-
-native() {
-  "$@"
-}
-
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
-echo "cpu: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-echo "repetitions: $reps, alternating native and sydbox"
-echo
-
-: > "$work/hello.native"
-: > "$work/hello.sydbox"
-: > "$work/true.native"
-: > "$work/true.sydbox"
-for _ in $(seq "$reps"); do
-  time_run build_hello native >> "$work/hello.native"
-  time_run build_hello sandboxed >> "$work/hello.sydbox"
-done
-for _ in $(seq 50); do
-  time_run /bin/true >> "$work/true.native"
-  time_run "$sydbox" -c @paludis -- /bin/true >> "$work/true.sydbox"
-done
-
+# Prints the Markdown table of workload $1 from $samples_file.
 report() {
-  local name=$1 n s
-  n=$(median < "$work/$name.native")
-  s=$(median < "$work/$name.sydbox")
-  printf '| %s | %.3f s | %.3f s | %.3f |\n' "$2" "$n" "$s" "$(echo "$s / $n" | bc -l)"
+  awk -F '\t' -v w="$1" '
+    function median(name,   i, j, t, m, a) {
+      m = count[name]
+      for (i = 1; i <= m; i++) a[i] = value[name, i]
+      for (i = 2; i <= m; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+    }
+    NR > 1 && $1 == w {
+      if (!($2 in count)) order[++sandboxes] = $2
+      value[$2, ++count[$2]] = $3
+      if ($4 != 0) failed[$2]++
+    }
+    END {
+      base = median("native")
+      printf "| sandbox | median | ratio to native | samples | failed runs |\n| --- | --- | --- | --- | --- |\n"
+      for (k = 1; k <= sandboxes; k++) {
+        s = order[k]; m = median(s)
+        formatted = (m < 1e6) ? sprintf("%.2f ms", m / 1e3) : sprintf("%.3f s", m / 1e6)
+        printf "| %s | %s | %.3f | %d | %d |\n", s, formatted, m / base, count[s], failed[s]
+      }
+    }' "$samples_file"
+  local f
+  for f in "$out/failures/$1"-*.log; do
+    [ -e "$f" ] || continue
+    echo
+    echo "failed: $(basename "$f" .log) (last failure's output, from $f):"
+    sed 's/^/    /' "$f" | head -n 12
+  done
+  echo
 }
 
-echo "| workload | native median | sydbox median | ratio |"
-echo "| --- | --- | --- | --- |"
-report hello "GNU hello: configure, make, make check (@paludis)"
-report true "start-up: true (@paludis)"
+# ---------------------------------------------------------------------------
+# Memory
+
+# Prints the peak resident size (VmHWM, KiB) of the process that runs
+# `cmdline`, the sydbox supervisor, sampled every 10 ms until it exits.
+# VmHWM is the kernel's own high-water mark, so only growth in the last
+# 10 ms can be missed. GNU time's %M is not used, because wait4 folds in
+# the peaks of the children the supervisor reaps, such as the compilers.
+peak_rss_kib() {
+  local pid peak=0 line
+  "${cmdline[@]}" >/dev/null 2>&1 </dev/null &
+  pid=$!
+  while [ -r "/proc/$pid/status" ]; do
+    while read -r line; do
+      case $line in VmHWM:*) line=${line#VmHWM:}; line=${line% kB}; peak=$((line)) ;; esac
+    done < "/proc/$pid/status" 2>/dev/null || true
+    # A read with a timeout on an idle FIFO is a sleep without a fork.
+    read -r -t 0.01 -u 9 line || true
+    kill -0 "$pid" 2>/dev/null || break
+  done
+  wait "$pid" || true
+  echo "$peak"
+}
+
+measure_memory() {
+  local workload sandbox kib
+  mkfifo "$work/sleep.fifo"
+  exec 9<>"$work/sleep.fifo"
+  echo "| workload | sandbox | supervisor peak RSS |"
+  echo "| --- | --- | --- |"
+  for workload in "${selected[@]}"; do
+    # A start-up run ends before the 10 ms sampling can see its peak.
+    case $workload in
+      startup|floor|memory) continue ;;
+      files) make_file_tree ;;
+      git) make_git_repo ;;
+    esac
+    for sandbox in sydbox sydbox-isolate ${syd3:+syd3}; do
+      prepare_run "$workload"
+      build_cmdline "$workload" "$sandbox"
+      cd "$(workload_dir "$workload")"
+      kib=$(peak_rss_kib)
+      cd "$work"
+      printf '| %s | %s | %.1f MiB |\n' "$workload" "$sandbox" "$(echo "$kib / 1024" | bc -l)"
+    done
+  done
+  exec 9>&-
+  echo
+}
+
+# ---------------------------------------------------------------------------
+# The run
+
+selected=()
+for workload in "${workloads[@]}"; do
+  case $workload in
+    hello|zlib) ensure_source "$workload" ;;
+  esac
+  selected+=("$workload")
+done
+
+echo "# sydbox benchmark run $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "ptrace floor (shared/tools/ptrace-floor.c):"
-"$work/ptrace-floor"
+echo "- command: benches/run.sh $( [ "$quick" = 1 ] && echo '--quick ')--reps $reps ${workloads[*]}"
+echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+echo "- sydbox: $("$sydbox" -v 2>&1 | head -n 1)"
+echo "- bwrap: $(bwrap --version); strace: $(strace -V | head -n 1); git: $(git --version)"
+echo "- Syd 3: ${syd3:+$("$syd3" -V 2>&1 | head -n 1)}${syd3:-not found, left out}"
+echo "- repetitions: $reps (start-up: $startup_samples samples, git: $git_samples), alternating sandboxes"
+echo "- raw samples: $samples_file"
+echo
+
+for workload in "${selected[@]}"; do
+  case $workload in
+    startup)
+      echo "## start-up: true"
+      echo
+      measure startup "$startup_samples"
+      ;;
+    churn)
+      echo "## process churn: $churn_count fork+exec of /bin/true (@paludis)"
+      echo
+      measure churn "$reps"
+      ;;
+    files)
+      echo "## files: find plus stat over $files_count files (read sandboxing: deny)"
+      echo
+      make_file_tree
+      measure files "$reps"
+      ;;
+    git)
+      echo "## git status of a repository of $git_count files (read sandboxing: deny)"
+      echo
+      make_git_repo
+      measure git "$git_samples"
+      ;;
+    hello|zlib)
+      echo "## $workload: ./configure && make (@paludis, build folder write-whitelisted)"
+      echo
+      measure "$workload" "$reps"
+      ;;
+    floor)
+      echo "## bare ptrace stop (ptrace-floor.c)"
+      echo
+      cc -O2 -o "$work/ptrace-floor" "$shared/tools/ptrace-floor.c"
+      "$work/ptrace-floor"
+      echo
+      ;;
+    memory)
+      echo "## supervisor peak resident size (one run each)"
+      echo
+      measure_memory
+      ;;
+  esac
+done
