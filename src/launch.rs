@@ -127,6 +127,27 @@ fn cstring(value: OsString) -> Result<CString, LaunchError> {
     CString::new(value.clone().into_vec()).map_err(|_| LaunchError::Nul(value))
 }
 
+/// How the supervisor seizes the command: seccomp stops, every process and
+/// thread followed, execs reported, and every tracee killed if the
+/// supervisor dies.
+const SEIZE_OPTIONS: Options = Options::PTRACE_O_TRACESECCOMP
+    .union(Options::PTRACE_O_TRACEFORK)
+    .union(Options::PTRACE_O_TRACEVFORK)
+    .union(Options::PTRACE_O_TRACECLONE)
+    .union(Options::PTRACE_O_TRACEEXEC)
+    .union(Options::PTRACE_O_EXITKILL)
+    .union(Options::PTRACE_O_TRACESYSGOOD);
+
+/// Sets up the supervisor's own signals before the fork: the handlers of
+/// `core/trace/interrupt`, and SIGCHLD blocked, because the supervisor
+/// reads it through a signalfd (the command unblocks it before exec).
+fn prepare_supervisor_signals(interrupt: Interrupt) -> Result<(), LaunchError> {
+    install_signal_handlers(interrupt)?;
+    let mut sigchld = SigSet::empty();
+    sigchld.add(Signal::SIGCHLD);
+    sigchld.thread_block().map_err(sys("sigprocmask(SIG_BLOCK, SIGCHLD)"))
+}
+
 /// The command's `execve(2)` arguments, prepared before the fork so the
 /// child allocates nothing.
 pub struct ExecArgs {
@@ -264,12 +285,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
 
     let exec = ExecArgs::new(program, &argv, &env, "")?;
 
-    install_signal_handlers(policy.global.interrupt)?;
-    // The supervisor waits for ptrace stops through a signalfd, so SIGCHLD
-    // stays blocked in it; the child unblocks it before exec.
-    let mut sigchld = SigSet::empty();
-    sigchld.add(Signal::SIGCHLD);
-    sigchld.thread_block().map_err(sys("sigprocmask(SIG_BLOCK, SIGCHLD)"))?;
+    prepare_supervisor_signals(policy.global.interrupt)?;
     let (gate_read, gate_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
     // The child sends its user-notification listener back over this pair.
     let (listener_theirs, listener_ours) = nix::sys::socket::socketpair(
@@ -292,13 +308,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
         ForkResult::Parent { child } => {
             drop(gate_read);
             drop(listener_theirs);
-            let options = Options::PTRACE_O_TRACESECCOMP
-                | Options::PTRACE_O_TRACEFORK
-                | Options::PTRACE_O_TRACEVFORK
-                | Options::PTRACE_O_TRACECLONE
-                | Options::PTRACE_O_TRACEEXEC
-                | Options::PTRACE_O_EXITKILL
-                | Options::PTRACE_O_TRACESYSGOOD;
+            let options = SEIZE_OPTIONS;
             if let Err(source) = ptrace::seize(child, options) {
                 let _ = signal::kill(child, Signal::SIGKILL);
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
@@ -467,11 +477,7 @@ pub fn run_isolated(
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let exec = ExecArgs::new(program, &argv, &env, " in the view")?;
 
-    install_signal_handlers(policy.global.interrupt)?;
-    // As in `run`: SIGCHLD is read through a signalfd by the supervisor.
-    let mut sigchld = SigSet::empty();
-    sigchld.add(Signal::SIGCHLD);
-    sigchld.thread_block().map_err(sys("sigprocmask(SIG_BLOCK, SIGCHLD)"))?;
+    prepare_supervisor_signals(policy.global.interrupt)?;
     let (maps_read, maps_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
     let (seized_read, seized_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
     let (hello_ours, hello_theirs) =
@@ -534,13 +540,7 @@ pub fn run_isolated(
                     return Err(err);
                 }
             };
-            let options = Options::PTRACE_O_TRACESECCOMP
-                | Options::PTRACE_O_TRACEFORK
-                | Options::PTRACE_O_TRACEVFORK
-                | Options::PTRACE_O_TRACECLONE
-                | Options::PTRACE_O_TRACEEXEC
-                | Options::PTRACE_O_EXITKILL
-                | Options::PTRACE_O_TRACESYSGOOD;
+            let options = SEIZE_OPTIONS;
             if let Err(source) = ptrace::seize(command, options) {
                 kill_pid1();
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });

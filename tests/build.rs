@@ -13,19 +13,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{helper, strict_mode, sydbox_bin};
-
-fn hello_source(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("SYDBOX_HELLO_SRC") {
-        Some(dir) if Path::new(&dir).join("configure").exists() => Some(PathBuf::from(dir)),
-        _ => {
-            let reason = "SYDBOX_HELLO_SRC naming an unpacked GNU hello source tree (see .ci/run)";
-            assert!(!strict_mode(), "{test} requires {reason}");
-            eprintln!("{test} requires {reason}, skipping");
-            None
-        }
-    }
-}
+use common::{helper, hello_source, sydbox_bin};
 
 /// A scratch area: `build` (the tree), `tmp` (TMPDIR) and `home` (HOME,
 /// which the profile leaves read-only).

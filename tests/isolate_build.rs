@@ -14,19 +14,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{strict_mode, sydbox_bin};
-
-fn hello_source(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("SYDBOX_HELLO_SRC") {
-        Some(dir) if Path::new(&dir).join("configure").exists() => Some(PathBuf::from(dir)),
-        _ => {
-            let reason = "SYDBOX_HELLO_SRC naming an unpacked GNU hello source tree (see .ci/run)";
-            assert!(!strict_mode(), "{test} requires {reason}");
-            eprintln!("{test} requires {reason}, skipping");
-            None
-        }
-    }
-}
+use common::{hello_source, sydbox_bin};
 
 /// A scratch area with a copy of the source in `build` and a private
 /// `tmp` (TMPDIR).
