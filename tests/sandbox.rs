@@ -485,3 +485,16 @@ fn an_empty_magic_command_is_invalid() {
     case.run("magicstat", ["/dev/sydboxfoo"]).expect_errno(libc::ENOENT);
     case.run("magicstat", ["/dev/sydbox/0"]).expect_errno(libc::EINVAL);
 }
+
+#[test]
+fn magic_lock_never_loosens_at_run_time() {
+    require_ptrace!();
+    let mut case = Case::new();
+    case.magic("core/trace/magic_lock:exec");
+    // Before its next exec the shell may still use magic, but not to undo
+    // the pending lock; after the exec the child is locked.
+    let script = "test -e /dev/sydbox/core/trace/magic_lock:off && exit 10; \
+                  test -e /dev/sydbox || exit 11; \
+                  exec /bin/sh -c 'test -e /dev/sydbox && exit 12; exit 0'";
+    case.run_program("/bin/sh", ["-c", script]).expect_exit(0);
+}

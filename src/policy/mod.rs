@@ -534,8 +534,19 @@ pub fn apply(
                     1 => LockState::On,
                     _ => LockState::Exec,
                 };
-                // A runtime unlock cannot happen: a locked process never
-                // reaches here, and `exec` may only tighten to `on`.
+                // At run time the lock only tightens (off, then exec, then
+                // on): a process with a pending `exec` lock cannot undo it.
+                // A locked process never reaches here at all.
+                let strength = |state: LockState| match state {
+                    LockState::Off => 0,
+                    LockState::Exec => 1,
+                    LockState::On => 2,
+                };
+                if context == Context::Runtime && strength(lock) < strength(sandbox.lock) {
+                    return Err(MagicError::NoPermission(format!(
+                        "core/trace/magic_lock:{value} would loosen the magic lock, which only tightens"
+                    )));
+                }
                 sandbox.lock = lock;
             }
             Key::AbortDecision => {

@@ -87,7 +87,7 @@ enum AtExit {
     FilterEntry { saved: Box<user_regs_struct>, added: crate::seccomp::TraceSet },
 }
 
-/// What to do with a trapped call.
+/// The decision on a trapped call.
 #[derive(Debug)]
 enum Outcome {
     Allow,
@@ -102,7 +102,7 @@ enum Outcome {
     AddFilter { program: seccompiler::BpfProgram, added: crate::seccomp::TraceSet },
 }
 
-/// How the run ended.
+/// The end of a run: the status and the violations reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunEnd {
     /// The first process's status: its exit code, or 128 + signal.
