@@ -357,11 +357,14 @@ fn a_chrooted_process_is_checked_by_host_path() {
     let ok_name = case.home_resolved().join("ok");
     fs::create_dir_all(jail.join(ok_name.strip_prefix("/").unwrap())).unwrap();
     let inner = format!("{}/evil", ok_name.display());
+    // The first write, allowed, comes before the chroot, so the supervisor
+    // has already looked at the process's root once when the second comes.
     let script = format!(
-        "import os\ntry:\n    os.chroot('{jail}')\nexcept PermissionError:\n    raise SystemExit(0)\nopen('{inner}', 'w').write('x')",
+        "import os\nopen('{inner}.before', 'w').write('x')\ntry:\n    os.chroot('{jail}')\nexcept PermissionError:\n    raise SystemExit(0)\nopen('{inner}', 'w').write('x')",
         jail = jail.display()
     );
     let out = case.run_program("/usr/bin/python3", ["-c", &script]);
+    assert!(ok_name.join("evil.before").exists(), "the write before the chroot was refused: {}", out.details());
     let host_file = jail.join(inner.trim_start_matches('/'));
     assert!(!host_file.exists(), "a chrooted write escaped the whitelist: {}", out.details());
 }

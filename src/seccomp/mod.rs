@@ -11,7 +11,7 @@ use seccompiler::{
     TargetArch,
 };
 
-use table::{Handling, NetCall, StatCall, X86_64};
+use table::{Handling, NetCall, SignalCall, StatCall, X86_64};
 
 /// Which categories the trace filter stops for. Built from the policy the
 /// first process starts with.
@@ -160,7 +160,15 @@ pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<SeccompRule>> {
                 StatCall::Statx => vec![bits_clear(2, AT_EMPTY_PATH)],
                 StatCall::Stat | StatCall::Lstat => all(),
             }),
-            Handling::Signal(_) => Some(all()),
+            // Pid 0 names the caller itself, which is never the supervisor.
+            Handling::Signal(SignalCall::Pid(arg)) => Some(vec![SeccompRule::new(vec![condition(
+                arg,
+                SeccompCmpArgLen::Dword,
+                SeccompCmpOp::Ne,
+                0,
+            )])
+            .expect("one condition")]),
+            Handling::Signal(_) | Handling::Chroot => Some(all()),
             Handling::Allow | Handling::Refuse(_) => None,
         };
         if let Some(chain) = wanted {

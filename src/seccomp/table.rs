@@ -118,6 +118,9 @@ pub enum Handling {
     Stat(StatCall),
     /// Signal calls: refused when aimed at the supervisor.
     Signal(SignalCall),
+    /// `chroot`: allowed, but the caller's root may change, so the
+    /// supervisor stops trusting its cached root for that process.
+    Chroot,
 }
 
 /// One row of the table.
@@ -332,7 +335,7 @@ pub static X86_64: &[Row] = &[
     row!(158, "arch_prctl", Allow, "thread state"),
     row!(159, "adjtimex", Allow, "the kernel checks privilege"),
     row!(160, "setrlimit", Allow, "process limits"),
-    row!(161, "chroot", Allow, "paths are resolved in the caller's root"),
+    row!(161, "chroot", Handling::Chroot, "paths are resolved in the caller's root, which this changes"),
     row!(162, "sync", Allow, "flushes caches"),
     row!(163, "acct", Refuse(EPERM), "writes an accounting file chosen by the caller"),
     row!(164, "settimeofday", Allow, "the kernel checks privilege"),

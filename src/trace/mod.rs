@@ -67,7 +67,8 @@ struct Proc {
     /// children (it stays traced, since an untraced process would fail
     /// every filtered call with ENOSYS).
     ignored: bool,
-    /// Whether its root is the supervisor's, cached per exec.
+    /// Whether its root is the supervisor's, cached per exec until any
+    /// traced process calls `chroot` (see `Supervisor::roots_move`).
     same_root: Option<bool>,
     /// The categories its seccomp filters stop for; children inherit
     /// them with the filters.
@@ -155,6 +156,14 @@ pub struct Supervisor {
     process_limit: Option<usize>,
     /// Whether the first refusal at the process limit has been reported.
     limit_reported: bool,
+    /// Set at the first `chroot` of any traced process: from then on no
+    /// root is cached. A root can change under a process without a call
+    /// of its own (a thread, or a process sharing it by `CLONE_FS`).
+    roots_move: bool,
+    /// Each thread's ids in its own pid namespace (`/proc/self` inside
+    /// `--isolate`), read once from `/proc/TID/status`: a thread keeps
+    /// them for its life.
+    ns_ids: HashMap<i32, (i32, i32)>,
 }
 
 fn regs_args(regs: &user_regs_struct) -> [u64; 6] {
@@ -226,6 +235,8 @@ impl Supervisor {
             own_pgrp: nix::unistd::getpgrp().as_raw(),
             process_limit: None,
             limit_reported: false,
+            roots_move: false,
+            ns_ids: HashMap::new(),
         }
     }
 
@@ -351,7 +362,9 @@ impl Supervisor {
             self.listener = None;
         }
         if child_ready {
-            while sigchld.read_signal().ok().flatten().is_some() {}
+            // SIGCHLD is a standard signal: at most one is pending, so one
+            // read empties the descriptor.
+            let _ = sigchld.read_signal();
             loop {
                 match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
                     Ok(WaitStatus::StillAlive) => break,
@@ -485,6 +498,7 @@ impl Supervisor {
         self.started.remove(&tid);
         self.parked.remove(&tid);
         self.at_exit.remove(&tid);
+        self.ns_ids.remove(&tid);
         if let Some(tgid) = self.threads.remove(&tid) {
             if tgid == tid {
                 self.procs.remove(&tgid);
@@ -557,6 +571,7 @@ impl Supervisor {
             let former = former as i32;
             if former != tid {
                 self.threads.remove(&former);
+                self.ns_ids.remove(&former);
                 self.started.remove(&former);
                 self.started.insert(tid);
                 self.threads.insert(tid, tid);
@@ -627,8 +642,8 @@ impl Supervisor {
     }
 
     fn view(&mut self, tid: i32, tgid: i32) -> View {
-        let same_root = self.procs.get(&tgid).and_then(|p| p.same_root);
-        let same_root = same_root.unwrap_or_else(|| {
+        let cached = if self.roots_move { None } else { self.procs.get(&tgid).and_then(|p| p.same_root) };
+        let same_root = cached.unwrap_or_else(|| {
             use std::os::unix::fs::MetadataExt as _;
             let theirs = std::fs::metadata(format!("/proc/{tid}/root"));
             let ours = std::fs::metadata("/");
@@ -646,8 +661,21 @@ impl Supervisor {
         // tracee sees there. Pid 0 (no /proc/0) fails closed for a thread
         // that vanished.
         let root_prefix = format!("/proc/{tid}/root").into_bytes();
-        let (ns_tgid, ns_tid) = resolve::namespace_ids(tid).unwrap_or((0, 0));
+        let (ns_tgid, ns_tid) = self.namespace_ids(tid).unwrap_or((0, 0));
         View { root_prefix, tgid: ns_tgid, tid: ns_tid }
+    }
+
+    /// `resolve::namespace_ids`, cached while the thread lives.
+    fn namespace_ids(&mut self, tid: i32) -> Option<(i32, i32)> {
+        if let Some(ids) = self.ns_ids.get(&tid) {
+            return Some(*ids);
+        }
+        let ids = resolve::namespace_ids(tid)?;
+        // Only traced threads are cached: their end removes the entry.
+        if self.threads.contains_key(&tid) {
+            self.ns_ids.insert(tid, ids);
+        }
+        Some(ids)
     }
 
     fn on_syscall(&mut self, tid: i32) {
@@ -860,6 +888,10 @@ impl Supervisor {
         match row.handling {
             Handling::Stat(kind) => self.magic_stat(&call, kind),
             Handling::Signal(kind) => self.signal(&call, kind),
+            Handling::Chroot => {
+                self.roots_move = true;
+                Outcome::Allow
+            }
             _ if ignored => Outcome::Allow,
             Handling::Open { path, flags } => {
                 let flags = args[flags as usize];
@@ -1036,7 +1068,7 @@ impl Supervisor {
         let mut pids = self.proc_pids(call);
         if self.procs.get(&call.tgid).and_then(|p| p.same_root) == Some(false) {
             // Match /proc/PID rules with the pids the tracee sees.
-            pids = pids.iter().filter_map(|pid| resolve::namespace_ids(*pid).map(|ids| ids.0)).collect();
+            pids = pids.iter().filter_map(|pid| self.namespace_ids(*pid).map(|ids| ids.0)).collect();
         }
         let sandbox = self.sandbox(call.tgid).expect("checked above");
         let verdict = sandbox.check_path(category, &resolved.path, &self.global, &pids);
