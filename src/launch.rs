@@ -558,16 +558,13 @@ pub fn run_isolated(
             let supervisor =
                 Supervisor::new(policy.global, policy.sandbox, comm, command, reporter, traced, listener).with_process_limit(limit);
             let end = supervisor.run();
-            // Every traced process is gone, so nothing runs in the
-            // namespaces any more: pid 1 exits once it has reaped the
-            // command, and its exit removes the namespaces and their
-            // mounts, which takes a few hundred microseconds. The command's
-            // status is known already, so sydbox waits for that only when
-            // it must remove the cgroup, which pid 1 keeps busy until it is
-            // gone. Otherwise pid 1 finishes on its own; if sydbox exits
-            // first, pid 1 gets SIGKILL from PR_SET_PDEATHSIG and is reaped
-            // by sydbox's parent. The supervisor's loop may have reaped it
-            // already (ECHILD).
+            // No traced process is left, so nothing runs in the namespaces.
+            // pid 1 exits once it has reaped the command, and the kernel
+            // then removes the namespaces and their mounts. sydbox does not
+            // wait for that teardown (a few hundred microseconds) unless it
+            // must remove the cgroup, which pid 1 occupies until it is gone.
+            // pid 1 dies by PR_SET_PDEATHSIG at the latest. The supervisor's
+            // loop may have reaped it already (ECHILD).
             let wait_flags = if cgroup.is_some() { None } else { Some(nix::sys::wait::WaitPidFlag::WNOHANG) };
             let _ = nix::sys::wait::waitpid(pid1, wait_flags);
             drop(cgroup);

@@ -52,11 +52,10 @@ fn view(path: &str) -> PathBuf {
 }
 
 /// Creates `path` as a directory or an empty file, and the directories
-/// leading to it, unless something exists there already. The common case
-/// (parent present) costs one `mkdir(2)` or `mknod(2)`: `EEXIST` wins over
-/// `EROFS` in both, so an existing mount point inside a read-only bind is
-/// accepted without a separate `stat(2)`. An existing file is never opened,
-/// so a host file under a bind is never truncated.
+/// leading to it, unless something exists there already. When the parent
+/// exists this costs one `mkdir(2)` or `mknod(2)`. Both report `EEXIST`
+/// before `EROFS`, so an existing mount point inside a read-only bind is
+/// accepted. An existing file is never opened, so no host file is truncated.
 fn make_mount_point(path: &Path, directory: bool) -> Result<(), ViewError> {
     let create = || {
         if directory {
