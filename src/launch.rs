@@ -558,10 +558,15 @@ pub fn run_isolated(
             let supervisor =
                 Supervisor::new(policy.global, policy.sandbox, comm, command, reporter, traced, listener).with_process_limit(limit);
             let end = supervisor.run();
-            // pid 1 exits once its last child is gone; its exit removes the
-            // namespaces and every mount in them. The supervisor's loop may
-            // have reaped it already (ECHILD).
-            let _ = nix::sys::wait::waitpid(pid1, None);
+            // No traced process is left, so nothing runs in the namespaces.
+            // pid 1 exits once it has reaped the command, and the kernel
+            // then removes the namespaces and their mounts. sydbox does not
+            // wait for that teardown (a few hundred microseconds) unless it
+            // must remove the cgroup, which pid 1 occupies until it is gone.
+            // pid 1 dies by PR_SET_PDEATHSIG at the latest. The supervisor's
+            // loop may have reaped it already (ECHILD).
+            let wait_flags = if cgroup.is_some() { None } else { Some(nix::sys::wait::WaitPidFlag::WNOHANG) };
+            let _ = nix::sys::wait::waitpid(pid1, wait_flags);
             drop(cgroup);
             Ok(end)
         }

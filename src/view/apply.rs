@@ -51,19 +51,30 @@ fn view(path: &str) -> PathBuf {
     }
 }
 
-/// Creates the directories leading to `path` and `path` itself, as a
-/// directory or an empty file, unless something exists there already.
+/// Creates `path` as a directory or an empty file, and the directories
+/// leading to it, unless something exists there already. When the parent
+/// exists this costs one `mkdir(2)` or `mknod(2)`. Both report `EEXIST`
+/// before `EROFS`, so an existing mount point inside a read-only bind is
+/// accepted. An existing file is never opened, so no host file is truncated.
 fn make_mount_point(path: &Path, directory: bool) -> Result<(), ViewError> {
-    if std::fs::symlink_metadata(path).is_ok() {
-        return Ok(());
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| fail("mkdir", parent)(io_errno(e)))?;
-    }
-    if directory {
-        std::fs::create_dir(path).map_err(|e| fail("mkdir", path)(io_errno(e)))
-    } else {
-        std::fs::File::create(path).map(drop).map_err(|e| fail("open(O_CREAT)", path)(io_errno(e)))
+    let create = || {
+        if directory {
+            nix::unistd::mkdir(path, Mode::from_bits_truncate(0o777)).map_err(fail("mkdir", path))
+        } else {
+            nix::sys::stat::mknod(path, nix::sys::stat::SFlag::S_IFREG, Mode::from_bits_truncate(0o666), 0)
+                .map_err(fail("mknod(S_IFREG)", path))
+        }
+    };
+    match create() {
+        Ok(()) => Ok(()),
+        Err(ViewError { source: Errno::EEXIST, .. }) => Ok(()),
+        Err(ViewError { source: Errno::ENOENT, .. }) => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| fail("mkdir", parent)(io_errno(e)))?;
+            }
+            create()
+        }
+        Err(err) => Err(err),
     }
 }
 
@@ -123,6 +134,12 @@ fn restrict_recursively(path: &Path, read_only: bool, nodev: bool) -> Result<(),
 
 fn bind(source: &Path, target: &Path, read_only: bool, nodev: bool) -> Result<(), ViewError> {
     let is_dir = std::fs::metadata(source).map(|m| m.is_dir()).map_err(|e| fail("stat", source)(io_errno(e)))?;
+    bind_kind(source, target, is_dir, read_only, nodev)
+}
+
+/// Binds `source` (a directory when `is_dir`) at `target`, which is
+/// created as a mount point of the same kind.
+fn bind_kind(source: &Path, target: &Path, is_dir: bool, read_only: bool, nodev: bool) -> Result<(), ViewError> {
     make_mount_point(target, is_dir)?;
     mount(Some(source), target, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
         .map_err(fail("mount(MS_BIND|MS_REC)", target))?;
@@ -136,14 +153,23 @@ fn tmpfs(target: &Path, mode: &str, flags: MsFlags) -> Result<(), ViewError> {
         .map_err(fail("mount(tmpfs)", target))
 }
 
+/// Creates symlink `link` to `target`, and the directories leading to it,
+/// unless something exists at `link` already.
 fn make_symlink(target: &str, link: &Path) -> Result<(), ViewError> {
-    if std::fs::symlink_metadata(link).is_ok() {
-        return Ok(());
+    match symlink(target, link) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = link.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| fail("mkdir", parent)(io_errno(e)))?;
+            }
+            match symlink(target, link) {
+                Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => Err(fail("symlink", link)(io_errno(err))),
+                _ => Ok(()),
+            }
+        }
+        Err(err) => Err(fail("symlink", link)(io_errno(err))),
     }
-    if let Some(parent) = link.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| fail("mkdir", parent)(io_errno(e)))?;
-    }
-    symlink(target, link).map_err(|e| fail("symlink", link)(io_errno(e)))
 }
 
 /// The minimal `/dev`: a tmpfs with the harmless host device nodes bound
@@ -154,10 +180,8 @@ fn make_dev() -> Result<(), ViewError> {
     tmpfs(&dev, "0755", MsFlags::empty())?;
     for node in ["null", "zero", "full", "random", "urandom", "tty"] {
         let source = host(&format!("/dev/{node}"));
-        if std::fs::metadata(&source).is_err() {
-            continue;
-        }
-        bind(&source, &dev.join(node), false, false)?;
+        let Ok(meta) = std::fs::metadata(&source) else { continue };
+        bind_kind(&source, &dev.join(node), meta.is_dir(), false, false)?;
     }
     let pts = dev.join("pts");
     make_mount_point(&pts, true)?;
