@@ -164,6 +164,7 @@ fn report_masked_reads(policy: &mut Policy, plan: &sydbox::view::MountPlan) {
     if masked.is_empty() || policy.sandbox.read != Mode::Off {
         return;
     }
+    policy.global.masked = masked.iter().map(|(path, _)| (*path).to_owned()).collect();
     policy.sandbox.read = Mode::Allow;
     let list = std::sync::Arc::make_mut(&mut policy.sandbox.acl_read);
     for (path, directory) in masked {
@@ -176,7 +177,7 @@ fn report_masked_reads(policy: &mut Policy, plan: &sydbox::view::MountPlan) {
             patterns.push(format!("{literal}/**"));
         }
         for pattern in patterns {
-            list.push(PathRule { pattern, action: Action::Deny, origin: Origin::Builtin("isolate/mask") });
+            list.push(PathRule { pattern, action: Action::Deny, origin: sydbox::trace::masks::MASK_ORIGIN });
         }
     }
 }

@@ -129,6 +129,22 @@ pub fn notif_set_sync_wakeup(listener: RawFd) -> Result<(), Errno> {
     Errno::result(res).map(drop)
 }
 
+/// The id of the mount that holds the file behind `fd` (`statx(2)` with
+/// `STATX_MNT_ID`, Linux 5.8). ENOSYS when the kernel does not report it.
+pub fn mount_id(fd: std::os::fd::BorrowedFd<'_>) -> Result<u64, Errno> {
+    use std::os::fd::AsRawFd as _;
+    // SAFETY: statx is plain data, for which all zeroes is a valid value.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: the path is a NUL-terminated empty string, which
+    // AT_EMPTY_PATH makes name `fd` itself; `stx` is valid for writes.
+    let res = unsafe { libc::statx(fd.as_raw_fd(), c"".as_ptr(), libc::AT_EMPTY_PATH, libc::STATX_MNT_ID, &mut stx) };
+    Errno::result(res)?;
+    if stx.stx_mask & libc::STATX_MNT_ID == 0 {
+        return Err(Errno::ENOSYS);
+    }
+    Ok(stx.stx_mnt_id)
+}
+
 /// Interrupts a tracee with `PTRACE_INTERRUPT`, so it stops at its next
 /// return to user mode.
 pub fn ptrace_interrupt(pid: Pid) -> Result<(), Errno> {

@@ -53,6 +53,36 @@ fn host_files_outside_the_view_are_absent() {
 }
 
 #[test]
+fn masked_reads_are_reported_by_every_route() {
+    require_ptrace!();
+    require_userns!();
+    // Reads stay unchecked in this profile, so sydbox checks reads only
+    // for the masks, through a cheap kernel lookup for paths that miss
+    // them and the full check for the rest; each route to a mask must
+    // still end in the full check and its report.
+    let case = isolated_case();
+    let link = case.home_resolved().join("link");
+    let routes = [
+        "/etc/shadow".to_owned(),
+        link.display().to_string(),
+        "../etc/gshadow".to_owned(),
+        "/proc/self/root/etc/shadow".to_owned(),
+        "/proc/1/root/etc/shadow".to_owned(),
+        "/etc/../etc/shadow".to_owned(),
+    ];
+    let mut script = format!("ln -s /etc/shadow {}; cd /usr; ", link.display());
+    for route in &routes {
+        script.push_str(&format!("cat {route} 2>/dev/null || echo refused; "));
+    }
+    script.push_str("cat /etc/hostname >/dev/null && echo readable");
+    let out = case.run_program("/bin/sh", ["-c", &script]);
+    let expected = format!("{}readable\n", "refused\n".repeat(routes.len()));
+    out.expect_success().expect_stdout(&expected);
+    let reports = out.stderr.lines().filter(|line| line.contains("rule isolate/mask")).count();
+    assert_eq!(reports, routes.len(), "each masked read is reported once: {}", out.details());
+}
+
+#[test]
 fn mounts_stay_out_of_the_host_table() {
     require_ptrace!();
     require_userns!();

@@ -232,6 +232,9 @@ pub struct Global {
     pub filter_network: Vec<AddrRule>,
     /// The `isolate/*` settings, used only under `--isolate`.
     pub isolate: isolate::Isolate,
+    /// The paths the `--isolate` view masks, set by the launcher once the
+    /// view is planned; empty otherwise.
+    pub masked: Vec<String>,
 }
 
 impl Default for Global {
@@ -273,6 +276,7 @@ impl Default for Global {
             filter_write: Vec::new(),
             filter_network: Vec::new(),
             isolate: isolate::Isolate::default(),
+            masked: Vec::new(),
         }
     }
 }

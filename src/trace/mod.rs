@@ -10,6 +10,7 @@
 //! only what the kernel layers (Landlock, the `--isolate` view) allow;
 //! docs/security.md explains it.
 
+pub mod masks;
 pub mod mem;
 pub mod resolve;
 
@@ -59,7 +60,9 @@ fn install_dump_handlers() {
 #[derive(Debug, Clone)]
 struct Proc {
     sandbox: Sandbox,
-    comm: String,
+    /// The name of the program it runs; `None` after an exec until a
+    /// report or dump needs it, when `/proc/PID/exe` gives it.
+    comm: Option<String>,
     ppid: i32,
     /// The first exec of the command is exempt from exec checks.
     exempt_exec: bool,
@@ -164,6 +167,8 @@ pub struct Supervisor {
     /// `--isolate`), read once from `/proc/TID/status`: a thread keeps
     /// them for its life.
     ns_ids: HashMap<i32, (i32, i32)>,
+    /// The cheap read check of a view whose only read rules are its masks.
+    masks: masks::MaskCheck,
 }
 
 fn regs_args(regs: &user_regs_struct) -> [u64; 6] {
@@ -177,6 +182,12 @@ fn errno_of(err: std::io::Error) -> i32 {
 fn read_link(path: &str) -> Result<Vec<u8>, i32> {
     use std::os::unix::ffi::OsStringExt as _;
     std::fs::read_link(path).map(|p| p.into_os_string().into_vec()).map_err(errno_of)
+}
+
+/// The name of the program process `pid` runs: the last component of
+/// `/proc/PID/exe`, empty when it is gone.
+fn program_name(pid: i32) -> String {
+    basename(&read_link(&format!("/proc/{pid}/exe")).unwrap_or_default())
 }
 
 fn basename(path: &[u8]) -> String {
@@ -208,10 +219,11 @@ impl Supervisor {
         listener: Option<std::os::fd::OwnedFd>,
     ) -> Supervisor {
         let first = first.as_raw();
+        let masks = masks::MaskCheck::new(&sandbox, &global.masked);
         let mut procs = HashMap::new();
         procs.insert(
             first,
-            Proc { sandbox, comm, ppid: 0, exempt_exec: true, ignored: false, same_root: None, traced },
+            Proc { sandbox, comm: Some(comm), ppid: 0, exempt_exec: true, ignored: false, same_root: None, traced },
         );
         Supervisor {
             global,
@@ -237,6 +249,7 @@ impl Supervisor {
             limit_reported: false,
             roots_move: false,
             ns_ids: HashMap::new(),
+            masks,
         }
     }
 
@@ -435,7 +448,7 @@ impl Supervisor {
                 self.threads.iter().filter(|(_, tgid)| *tgid == pid).map(|(tid, _)| tid.to_string()).collect();
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
             out.push_str(&format!("-- Information on Process ID: {pid}\n"));
-            out.push_str(&format!("   parent: {}, comm: `{}', cwd: `{}'\n", p.ppid, p.comm, String::from_utf8_lossy(&cwd)));
+            out.push_str(&format!("   parent: {}, comm: `{}', cwd: `{}'\n", p.ppid, p.comm.clone().unwrap_or_else(|| program_name(*pid)), String::from_utf8_lossy(&cwd)));
             out.push_str(&format!("   thread ids: {}; ignored: {}; {}\n", threads.join(" "), p.ignored, stat_summary(&stat)));
             if complete {
                 let mode = |m: Mode| match m {
@@ -577,21 +590,27 @@ impl Supervisor {
                 self.threads.insert(tid, tid);
             }
         }
-        let exe = read_link(&format!("/proc/{tid}/exe")).unwrap_or_default();
         let Some(proc_) = self.procs.get_mut(&tid) else { return };
         // The command's own first exec is exempt from the exec controls.
         let first_exec = std::mem::replace(&mut proc_.exempt_exec, false);
         proc_.same_root = None;
-        proc_.comm = basename(&exe);
+        proc_.comm = None;
         // `exec` locks at the process's next exec after it was set; the
         // command's own first exec is the start, not such an exec.
         if proc_.sandbox.lock == LockState::Exec && !first_exec {
             proc_.sandbox.lock = LockState::On;
         }
-        if proc_.ignored || first_exec {
+        let checks_exec = proc_.sandbox.exec != Mode::Off
+            || !self.global.kill_if_match.is_empty()
+            || !self.global.resume_if_match.is_empty();
+        if proc_.ignored || first_exec || !checks_exec {
             self.exec_allowed.remove(&tid);
             return;
         }
+        // Only the exec controls need the program's path here; most builds
+        // run with none, and skip the read.
+        let exe = read_link(&format!("/proc/{tid}/exe")).unwrap_or_default();
+        proc_.comm = Some(basename(&exe));
         if proc_.sandbox.exec != Mode::Off && !self.exec_recheck(tid, &exe) {
             return;
         }
@@ -1039,6 +1058,9 @@ impl Supervisor {
         if sandbox.mode(category) == Mode::Off {
             return Ok(());
         }
+        if category == Category::Read && resolve_flags == 0 && self.misses_masks(call, arg, follow) {
+            return Ok(());
+        }
         const RESOLVE_IN_ROOT: u64 = 0x10;
         let (raw, resolved) = match self.resolve_arg(call, arg, follow, resolve_flags & RESOLVE_IN_ROOT != 0) {
             Ok(found) => found,
@@ -1094,6 +1116,46 @@ impl Supervisor {
         }
         self.report(call, Some(category), resolved.path, description, deny_errno, verdict.rule, tip);
         Err(Denied { errno: deny_errno })
+    }
+
+    /// Reports whether a read check can be skipped because the only read
+    /// rules are the view's masks and the path surely misses them (see
+    /// `masks`). `false` means "check it fully".
+    fn misses_masks(&mut self, call: &Call, arg: &PathArg, follow: bool) -> bool {
+        let Some(proc_) = self.procs.get(&call.tgid) else { return false };
+        if !self.masks.applies_to(&proc_.sandbox) || self.roots_move {
+            return false;
+        }
+        // Only a caller in the view: its root is the view's root, the
+        // same for every such process while no one has called chroot.
+        if self.view(call.tid, call.tgid).root_prefix.is_empty() {
+            return false;
+        }
+        let ptr = call.args[arg.path as usize];
+        if ptr == 0 {
+            return false;
+        }
+        let Ok(raw) = mem::read_cstring(Pid::from_raw(call.tid), ptr, mem::PATH_MAX) else { return false };
+        if raw.is_empty() {
+            return false;
+        }
+        let absolute = if raw.starts_with(b"/") {
+            raw
+        } else {
+            let base = match arg.dirfd.map(|i| call.args[i as usize] as i32) {
+                None | Some(libc::AT_FDCWD) => read_link(&format!("/proc/{}/cwd", call.tid)),
+                Some(fd) if fd >= 0 => read_link(&format!("/proc/{}/fd/{fd}", call.tid)),
+                Some(_) => return false,
+            };
+            let Ok(mut base) = base else { return false };
+            if !base.starts_with(b"/") {
+                return false;
+            }
+            base.push(b'/');
+            base.extend_from_slice(&raw);
+            base
+        };
+        self.masks.misses_masks(call.tid, &absolute, follow)
     }
 
     /// Returns the raw path of a call's argument and what it reaches on the
@@ -1501,11 +1563,16 @@ impl Supervisor {
         rule: Rule,
         tip: Option<String>,
     ) {
+        if let Some(p) = self.procs.get_mut(&call.tgid) {
+            if p.comm.is_none() {
+                p.comm = Some(program_name(call.tgid));
+            }
+        }
         let proc_ = self.procs.get(&call.tgid);
         let violation = Violation {
             pid: call.tid,
             ppid: proc_.map_or(0, |p| p.ppid),
-            comm: proc_.map_or_else(String::new, |p| p.comm.clone()),
+            comm: proc_.and_then(|p| p.comm.clone()).unwrap_or_default(),
             cwd: String::from_utf8_lossy(&read_link(&format!("/proc/{}/cwd", call.tid)).unwrap_or_default()).into_owned(),
             cmdline: report::format_cmdline(&std::fs::read(format!("/proc/{}/cmdline", call.tgid)).unwrap_or_default()),
             syscall: call.name,
