@@ -95,6 +95,9 @@ pub struct Isolate {
     pub symlinks: Vec<(String, String)>,
     /// `isolate/mask`: paths hidden inside bound trees.
     pub masks: Vec<String>,
+    /// The list entries removed with `-`, as (key, value), replayed over
+    /// a template's lists so a profile can drop a template's entry.
+    pub removed: Vec<(String, String)>,
 }
 
 fn absolute(value: &str, key: &str) -> Result<String, MagicError> {
@@ -112,6 +115,9 @@ impl Isolate {
     ///
     /// A value of the wrong form.
     pub fn apply_list(&mut self, key: &str, value: &str, append: bool) -> Result<(), MagicError> {
+        if !append {
+            self.removed.push((key.to_string(), value.to_string()));
+        }
         match key {
             "isolate/bind" => {
                 let spec = BindSpec::parse(value)?;
@@ -140,8 +146,13 @@ impl Isolate {
     }
 
     /// Lays `other` (the profile's own entries) over `self` (a template):
-    /// scalar settings that `other` sets win, lists are concatenated.
+    /// scalar settings that `other` sets win, entries `other` removed
+    /// leave `self`'s lists, then the lists are concatenated.
     pub fn overlay(&mut self, other: &Isolate) {
+        for (key, value) in &other.removed {
+            // The value parsed when `other` took it, so it parses again.
+            let _ = self.apply_list(key, value, false);
+        }
         if other.root.is_some() {
             self.root.clone_from(&other.root);
         }
@@ -182,5 +193,21 @@ mod tests {
         assert!(BindSpec::parse("a:/b").is_err());
         assert!(BindSpec::parse("/a:/b:bogus").is_err());
         assert_eq!(BindSpec::parse("${PWD}::rw").unwrap().target, "${PWD}");
+    }
+
+    #[test]
+    fn a_profile_removes_a_template_entry() {
+        let mut template = Isolate::default();
+        template.apply_list("isolate/mask", "/etc/shadow", true).unwrap();
+        template.apply_list("isolate/mask", "/etc/gshadow", true).unwrap();
+        template.apply_list("isolate/tmpfs", "/run", true).unwrap();
+        let mut profile = Isolate::default();
+        profile.apply_list("isolate/mask", "/etc/shadow", false).unwrap();
+        profile.apply_list("isolate/tmpfs", "/run", false).unwrap();
+        profile.apply_list("isolate/tmpfs", "/run", true).unwrap();
+        template.overlay(&profile);
+        assert_eq!(template.masks, ["/etc/gshadow"]);
+        // Removed, then added again: the later command wins.
+        assert_eq!(template.tmpfs, ["/run"]);
     }
 }
