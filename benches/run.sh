@@ -24,6 +24,10 @@
 #   sydbox-lock     the same plus core/trace/magic_lock:on (files, git)
 #   sydbox-isolate  the same under --isolate (build-chroot template for
 #                   the package builds, minimal otherwise)
+#   sydbox-isolate-nomask
+#                   the same without the templates' masks of /etc/shadow
+#                   and /etc/gshadow, like bwrap's view, which masks
+#                   nothing (startup and hello only)
 #   bwrap           bubblewrap: new user, pid, ipc, uts and network
 #                   namespaces, /usr /etc /bin /sbin /lib* read-only, /proc,
 #                   /dev, tmpfs /tmp, the work directory bound read-write
@@ -181,7 +185,9 @@ syd3_policy() {
 sandboxes_for() {
   local list=(native sydbox)
   case $1 in files|git) list+=(sydbox-lock) ;; esac
-  list+=(sydbox-isolate bwrap strace strace-seccomp)
+  list+=(sydbox-isolate)
+  case $1 in startup|hello) list+=(sydbox-isolate-nomask) ;; esac
+  list+=(bwrap strace strace-seccomp)
   [ -n "$syd3" ] && list+=(syd3)
   printf '%s\n' "${list[@]}"
 }
@@ -199,6 +205,13 @@ build_cmdline() {
       case $workload in
         hello|zlib) cmdline=("$sydbox" --isolate --template build-chroot "${profile[@]}" --) ;;
         *) cmdline=("$sydbox" --isolate "${profile[@]}" --) ;;
+      esac
+      ;;
+    sydbox-isolate-nomask)
+      local unmask=(-m isolate/mask-/etc/shadow -m isolate/mask-/etc/gshadow)
+      case $workload in
+        hello|zlib) cmdline=("$sydbox" --isolate --template build-chroot "${profile[@]}" "${unmask[@]}" --) ;;
+        *) cmdline=("$sydbox" --isolate "${profile[@]}" "${unmask[@]}" --) ;;
       esac
       ;;
     bwrap) cmdline=("${bwrap_prefix[@]}" --chdir "$(workload_dir "$workload")") ;;
