@@ -31,6 +31,9 @@
 #   bwrap           bubblewrap: new user, pid, ipc, uts and network
 #                   namespaces, /usr /etc /bin /sbin /lib* read-only, /proc,
 #                   /dev, tmpfs /tmp, the work directory bound read-write
+#   ptrace-only     benches/micro/mintracer.c: follows every process with
+#                   ptrace as sydbox does and does nothing else, the floor
+#                   of that design (churn and the package builds)
 #   strace          strace -f -qq -o /dev/null (a stop on every call)
 #   strace-seccomp  strace -f -qq --seccomp-bpf -e trace=%file,%process
 #                   -o /dev/null (seccomp-filtered stops, no policy work)
@@ -121,6 +124,7 @@ fi
 for tool in bwrap strace git cc; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (Debian: bubblewrap, strace, git, gcc)" >&2; exit 1; }
 done
+cc -O2 -o "$work/mintracer" "$repo/benches/micro/mintracer.c"
 
 # ---------------------------------------------------------------------------
 # Sandboxes
@@ -187,7 +191,9 @@ sandboxes_for() {
   case $1 in files|git) list+=(sydbox-lock) ;; esac
   list+=(sydbox-isolate)
   case $1 in startup|hello) list+=(sydbox-isolate-nomask) ;; esac
-  list+=(bwrap strace strace-seccomp)
+  list+=(bwrap)
+  case $1 in churn|hello|zlib) list+=(ptrace-only) ;; esac
+  list+=(strace strace-seccomp)
   [ -n "$syd3" ] && list+=(syd3)
   printf '%s\n' "${list[@]}"
 }
@@ -215,6 +221,7 @@ build_cmdline() {
       esac
       ;;
     bwrap) cmdline=("${bwrap_prefix[@]}" --chdir "$(workload_dir "$workload")") ;;
+    ptrace-only) cmdline=("$work/mintracer") ;;
     strace) cmdline=(strace -f -qq -o /dev/null --) ;;
     strace-seccomp) cmdline=(strace -f -qq --seccomp-bpf -e trace=%file,%process -o /dev/null --) ;;
     syd3)

@@ -1,0 +1,60 @@
+/* The least a ptrace supervisor can do: seize the command with the fork,
+ * vfork, clone and exec options, and resume every stop, with no policy
+ * work. Its cost per process is the floor of sydbox's process tracking.
+ *
+ *   mintracer COMMAND [ARG...]
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	long options = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+		       PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+	int first_status = 1;
+	pid_t command;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: mintracer COMMAND [ARG...]\n");
+		return 2;
+	}
+	command = fork();
+	if (command < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (command == 0) {
+		raise(SIGSTOP);
+		execvp(argv[1], argv + 1);
+		_exit(127);
+	}
+	if (waitpid(command, NULL, WSTOPPED) < 0 || ptrace(PTRACE_SEIZE, command, 0, options) != 0) {
+		perror("mintracer: seize");
+		return 1;
+	}
+	kill(command, SIGCONT);
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL);
+		if (pid < 0)
+			break;
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			if (pid == command)
+				first_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			continue;
+		}
+		if (WIFSTOPPED(status)) {
+			int event = status >> 16;
+			int sig = WSTOPSIG(status);
+			/* Pass real signals on; swallow event and attach stops. */
+			if (event != 0 || sig == SIGSTOP || sig == SIGTRAP || sig == SIGCONT)
+				sig = 0;
+			ptrace(PTRACE_CONT, pid, 0, sig);
+		}
+	}
+	return first_status;
+}
