@@ -556,7 +556,9 @@ pub fn run_isolated(
             let comm = argv[0].to_string_lossy().into_owned();
             let limit = policy.global.limit_processes;
             let supervisor =
-                Supervisor::new(policy.global, policy.sandbox, comm, command, reporter, traced, listener).with_process_limit(limit);
+                Supervisor::new(policy.global, policy.sandbox, comm, command, reporter, traced, listener)
+                    .with_process_limit(limit)
+                    .in_isolated_view();
             let end = supervisor.run();
             // No traced process is left, so nothing runs in the namespaces.
             // pid 1 exits once it has reaped the command, and the kernel

@@ -70,9 +70,6 @@ struct Proc {
     /// children (it stays traced, since an untraced process would fail
     /// every filtered call with ENOSYS).
     ignored: bool,
-    /// Whether its root is the supervisor's, cached per exec until any
-    /// traced process calls `chroot` (see `Supervisor::roots_move`).
-    same_root: Option<bool>,
     /// The categories its seccomp filters stop for; children inherit
     /// them with the filters.
     traced: crate::seccomp::TraceSet,
@@ -169,6 +166,8 @@ pub struct Supervisor {
     ns_ids: HashMap<i32, (i32, i32)>,
     /// The cheap read check of a view whose only read rules are its masks.
     masks: masks::MaskCheck,
+    /// Whether the command runs in an `--isolate` view.
+    isolated: bool,
 }
 
 fn regs_args(regs: &user_regs_struct) -> [u64; 6] {
@@ -223,7 +222,7 @@ impl Supervisor {
         let mut procs = HashMap::new();
         procs.insert(
             first,
-            Proc { sandbox, comm: Some(comm), ppid: 0, exempt_exec: true, ignored: false, same_root: None, traced },
+            Proc { sandbox, comm: Some(comm), ppid: 0, exempt_exec: true, ignored: false, traced },
         );
         Supervisor {
             global,
@@ -250,7 +249,14 @@ impl Supervisor {
             roots_move: false,
             ns_ids: HashMap::new(),
             masks,
+            isolated: false,
         }
+    }
+
+    /// Marks a supervisor whose command runs in the `--isolate` view.
+    pub fn in_isolated_view(mut self) -> Supervisor {
+        self.isolated = true;
+        self
     }
 
     /// Fails `fork`, `vfork` and process-creating `clone` with EAGAIN once
@@ -593,7 +599,6 @@ impl Supervisor {
         let Some(proc_) = self.procs.get_mut(&tid) else { return };
         // The command's own first exec is exempt from the exec controls.
         let first_exec = std::mem::replace(&mut proc_.exempt_exec, false);
-        proc_.same_root = None;
         proc_.comm = None;
         // `exec` locks at the process's next exec after it was set; the
         // command's own first exec is the start, not such an exec.
@@ -660,19 +665,32 @@ impl Supervisor {
         false
     }
 
+    /// Whether thread `tid` has the supervisor's root. Until a traced
+    /// process calls `chroot` the answer needs no system call: every
+    /// tracee of a plain run shares the supervisor's root (pivot_root,
+    /// setns and new mount namespaces are refused), and every tracee of an
+    /// `--isolate` run has the view's.
+    fn same_root(&self, tid: i32) -> bool {
+        if !self.roots_move {
+            return !self.isolated;
+        }
+        use std::os::unix::fs::MetadataExt as _;
+        let theirs = std::fs::metadata(format!("/proc/{tid}/root"));
+        let ours = std::fs::metadata("/");
+        matches!((theirs, ours), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino())
+    }
+
+    /// Whether thread `tid` runs in the `--isolate` view: a root that is
+    /// not the supervisor's and reads as `/` (a chroot reads as its path).
+    fn in_view(&self, tid: i32) -> bool {
+        if !self.roots_move {
+            return self.isolated;
+        }
+        !self.same_root(tid) && read_link(&format!("/proc/{tid}/root")).is_ok_and(|root| root == b"/")
+    }
+
     fn view(&mut self, tid: i32, tgid: i32) -> View {
-        let cached = if self.roots_move { None } else { self.procs.get(&tgid).and_then(|p| p.same_root) };
-        let same_root = cached.unwrap_or_else(|| {
-            use std::os::unix::fs::MetadataExt as _;
-            let theirs = std::fs::metadata(format!("/proc/{tid}/root"));
-            let ours = std::fs::metadata("/");
-            let same = matches!((theirs, ours), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino());
-            if let Some(p) = self.procs.get_mut(&tgid) {
-                p.same_root = Some(same);
-            }
-            same
-        });
-        if same_root {
+        if self.same_root(tid) {
             return View { root_prefix: Vec::new(), tgid, tid };
         }
         // Another root (a chroot, or the --isolate view), whose /proc may
@@ -1088,7 +1106,7 @@ impl Supervisor {
             }
         };
         let mut pids = self.proc_pids(call);
-        if self.procs.get(&call.tgid).and_then(|p| p.same_root) == Some(false) {
+        if !self.same_root(call.tid) {
             // Match /proc/PID rules with the pids the tracee sees.
             pids = pids.iter().filter_map(|pid| self.namespace_ids(*pid).map(|ids| ids.0)).collect();
         }
@@ -1128,7 +1146,7 @@ impl Supervisor {
         }
         // Only a caller in the view: its root is the view's root, the
         // same for every such process while no one has called chroot.
-        if self.view(call.tid, call.tgid).root_prefix.is_empty() {
+        if !self.isolated {
             return false;
         }
         let ptr = call.args[arg.path as usize];
@@ -1162,7 +1180,7 @@ impl Supervisor {
     /// host, when the calling process runs in an `--isolate` view (its root
     /// is a pivoted root that reads as `/`) and the host has it.
     fn hidden_by_view(&self, call: &Call, arg: &PathArg) -> Option<(Vec<u8>, Vec<u8>)> {
-        if !in_isolated_view(call.tid) {
+        if !self.in_view(call.tid) {
             return None;
         }
         let ptr = call.args[arg.path as usize];
@@ -1385,7 +1403,7 @@ impl Supervisor {
     fn signal(&mut self, call: &Call, kind: SignalCall) -> Outcome {
         let target = call.args[0] as i32;
         let caller_group = || nix::unistd::getpgid(Some(Pid::from_raw(call.tid))).map(|p| p.as_raw()).unwrap_or(0);
-        let isolated = in_isolated_view(call.tid);
+        let isolated = self.in_view(call.tid);
         // The pids the caller may not name: sydbox's own, and in the view
         // pid 1 (sydbox's reaper).
         let ours = |pid: i32| pid == self.own_pid || (isolated && pid == 1);
@@ -1475,7 +1493,7 @@ impl Supervisor {
             Ok(Applied::Done | Applied::Answer(true)) => 0,
             Ok(Applied::Answer(false)) => libc::ENOENT,
             Ok(Applied::Exec(argv)) => {
-                let isolated = in_isolated_view(call.tid);
+                let isolated = self.in_view(call.tid);
                 let errno = run_outside(call, &argv, isolated);
                 if errno != 0 {
                     let message = format!(
@@ -1698,14 +1716,6 @@ fn seccomp_call_regs(pid: Pid, regs: user_regs_struct, program: &[seccompiler::s
 /// the supervisor's, yet reads as `/` because it is the root of another
 /// mount namespace (a chroot inside the supervisor's namespace reads as
 /// its host path).
-fn in_isolated_view(tid: i32) -> bool {
-    use std::os::unix::fs::MetadataExt as _;
-    let theirs = std::fs::metadata(format!("/proc/{tid}/root"));
-    let ours = std::fs::metadata("/");
-    let same = matches!((theirs, ours), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino());
-    !same && read_link(&format!("/proc/{tid}/root")).is_ok_and(|root| root == b"/")
-}
-
 /// Returns the canonical `#!` interpreter of a script, in the view of the
 /// process that ran it, or `None` for anything that is not a script.
 fn script_interpreter(view: &View, script: &[u8]) -> Option<Vec<u8>> {
