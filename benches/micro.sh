@@ -74,6 +74,8 @@ cases=(
   "process sydbox @paludis|$sydbox -c @paludis -- $work/churn 1000 /bin/true"
 )
 
+# Inside the view the command starts in the same folder, which is bound.
+cd "$work"
 declare -A samples
 for ((round = 1; round <= rounds; round++)); do
   for entry in "${cases[@]}"; do

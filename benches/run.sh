@@ -21,7 +21,9 @@
 # from one repetition to the next):
 #   native          the workload alone
 #   sydbox          sydbox with the workload's profile
-#   sydbox-lock     the same plus core/trace/magic_lock:on (files, git)
+#   sydbox-lock     the same plus core/trace/magic_lock:on, which keeps
+#                   stat-family calls in the kernel (files, git and the
+#                   package builds)
 #   sydbox-isolate  the same under --isolate (build-chroot template for
 #                   the package builds, minimal otherwise)
 #   sydbox-isolate-nomask
@@ -188,7 +190,7 @@ syd3_policy() {
 # Prints the sandboxes measured for workload $1.
 sandboxes_for() {
   local list=(native sydbox)
-  case $1 in files|git) list+=(sydbox-lock) ;; esac
+  case $1 in files|git|hello|zlib) list+=(sydbox-lock) ;; esac
   list+=(sydbox-isolate)
   case $1 in startup|hello) list+=(sydbox-isolate-nomask) ;; esac
   list+=(bwrap)
