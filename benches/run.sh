@@ -14,7 +14,7 @@
 #            read sandboxing in deny mode; 3 samples per repetition
 #   hello    GNU hello from its Debian source: ./configure && make, @paludis
 #   zlib     zlib from its Debian source: ./configure && make, @paludis
-#   floor    the bare ptrace stop of ptrace-floor.c (see SYDBOX_FLOOR_SRC)
+#   floor    the bare ptrace stop of tools/ptrace-floor.c in SYDBOX_SHARED_DIR
 #   memory   the supervisor's peak resident size on the other workloads
 #
 # Sandboxes, in each repetition run one after the other (the order rotates
@@ -27,9 +27,9 @@
 #   sydbox-isolate  the same under --isolate (build-chroot template for
 #                   the package builds, minimal otherwise)
 #   sydbox-isolate-nomask
-#                   the same without the templates' masks of /etc/shadow
-#                   and /etc/gshadow, like bwrap's view, which masks
-#                   nothing (startup and hello only)
+#                   the same without the templates' masks (/etc/shadow,
+#                   /etc/gshadow and their backups), like bwrap's view,
+#                   which masks nothing (startup and hello only)
 #   bwrap           bubblewrap: new user, pid, ipc, uts and network
 #                   namespaces, /usr /etc /bin /sbin /lib* read-only, /proc,
 #                   /dev, tmpfs /tmp, the work directory bound read-write
@@ -40,7 +40,7 @@
 #   strace-seccomp  strace -f -qq --seccomp-bpf -e trace=%file,%process
 #                   -o /dev/null (seccomp-filtered stops, no policy work)
 #   syd3            Syd 3, when $SYD3 or `syd` on PATH names it, with the
-#                   policy described by syd3_policy below
+#                   policy of the syd3_policy function in this script
 #
 # --reps N sets the repetitions of the build, churn and files workloads
 # (default 5; 1 with --quick). --quick also shrinks the generated trees and
@@ -216,7 +216,8 @@ build_cmdline() {
       esac
       ;;
     sydbox-isolate-nomask)
-      local unmask=(-m isolate/mask-/etc/shadow -m isolate/mask-/etc/gshadow)
+      local unmask=(-m isolate/mask-/etc/shadow -m isolate/mask-/etc/gshadow
+        -m isolate/mask-/etc/shadow- -m isolate/mask-/etc/gshadow-)
       case $workload in
         hello|zlib) cmdline=("$sydbox" --isolate --template build-chroot "${profile[@]}" "${unmask[@]}" --) ;;
         *) cmdline=("$sydbox" --isolate "${profile[@]}" "${unmask[@]}" --) ;;

@@ -39,6 +39,8 @@ pub enum FileCheck {
     MustNotExist,
     /// The path must not be a directory (EISDIR).
     NotDirectory,
+    /// The path must be a directory (ENOTDIR): an open with `O_DIRECTORY`.
+    MustBeDirectory,
     /// The path must be an empty directory (ENOTDIR, ENOTEMPTY).
     EmptyDirectory,
     /// `unlinkat`: like rmdir with `AT_REMOVEDIR` in this argument, else like unlink.

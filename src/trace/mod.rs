@@ -186,7 +186,9 @@ fn read_link(path: &str) -> Result<Vec<u8>, i32> {
 /// The name of the program process `pid` runs: the last component of
 /// `/proc/PID/exe`, empty when it is gone.
 fn program_name(pid: i32) -> String {
-    basename(&read_link(&format!("/proc/{pid}/exe")).unwrap_or_default())
+    let exe = read_link(&format!("/proc/{pid}/exe")).unwrap_or_default();
+    // A program deleted since its exec still has its name, plus this.
+    basename(exe.strip_suffix(b" (deleted)").unwrap_or(&exe))
 }
 
 fn basename(path: &[u8]) -> String {
@@ -1128,7 +1130,14 @@ impl Supervisor {
             deny_errno = errno;
         }
         let description = describe(call, arg, &raw, self.describe_prefix(call, arg));
-        let tip = Some(policy::tip_for_path(category, &resolved.path));
+        // A mask is lifted by removing it; a read whitelist entry would
+        // lose to the mask's later blacklist entry, and to its mount.
+        let tip = match &verdict.rule {
+            Rule::Entry { origin, .. } if *origin == masks::MASK_ORIGIN => {
+                Some(format!("isolate/mask-{}", String::from_utf8_lossy(&resolved.path)))
+            }
+            _ => Some(policy::tip_for_path(category, &resolved.path)),
+        };
         if (silent && !self.global.raise_safe) || self.global.path_filtered(category, &resolved.path) {
             return Err(Denied::silent(deny_errno));
         }
@@ -1248,7 +1257,10 @@ impl Supervisor {
             }
         }
         if reads {
-            arg.check = FileCheck::None;
+            // `O_DIRECTORY` on anything else fails with ENOTDIR: tools probe
+            // paths this way (`ln`, `cp`), and such a probe reads nothing.
+            let probe = flags & libc::O_DIRECTORY != 0 && flags & libc::O_CREAT == 0;
+            arg.check = if probe { FileCheck::MustBeDirectory } else { FileCheck::None };
             if let Err(denied) = self.check_with(call, &arg, Category::Read, follow, resolve_flags, libc::EPERM, false) {
                 return Outcome::Deny(denied.errno);
             }
@@ -1439,7 +1451,14 @@ impl Supervisor {
         if !hits_us {
             return Outcome::Allow;
         }
-        let description = format!("{}({target})", call.name);
+        // Name the pid the call aims at: for the priority calls that is
+        // the second argument, after `which`.
+        let aimed = match kind {
+            SignalCall::Pid(arg) => call.args[arg as usize] as i32,
+            SignalCall::Priority { .. } => call.args[1] as i32,
+            _ => target,
+        };
+        let description = format!("{}({aimed})", call.name);
         self.report(call, None, Vec::new(), description, libc::EPERM, Rule::Builtin("calls aimed at sydbox are refused".into()), None);
         Outcome::Deny(libc::EPERM)
     }
@@ -1662,6 +1681,7 @@ fn file_check(arg: &PathArg, args: &[u64; 6], resolved: &Resolved) -> Option<i32
         FileCheck::None => None,
         FileCheck::MustNotExist => exists.then_some(libc::EEXIST),
         FileCheck::NotDirectory => is_dir.then_some(libc::EISDIR),
+        FileCheck::MustBeDirectory => (!is_dir).then_some(libc::ENOTDIR),
         FileCheck::EmptyDirectory => empty_dir_check(),
         FileCheck::RemoveDirIf { arg } => {
             if args[arg as usize] & libc::AT_REMOVEDIR as u64 != 0 {
