@@ -8,17 +8,19 @@
 # Each round runs every case once, in a fixed order, and the table gives
 # the median over the rounds (default 5) of each case's mean cost per
 # operation, in microseconds:
-#   stat     stat(2) of an existing file: native; sydbox -c @paludis (magic
-#            lock off, so each call is a user notification); the same
-#            with core/trace/magic_lock:on (no supervisor trip)
-#   open     a read-only open(2) of an existing file: native; sydbox with
-#            read sandboxing in deny mode (each open resolved and checked);
-#            the same under --isolate; --isolate -c @paludis, where reads
-#            are checked only against the view's masks
-#   process  fork, exec of /bin/true and wait: native; mintracer (the
-#            ptrace floor of following every process); sydbox -c @paludis
+#   stat     stat(2) of an existing file. Runs native, under sydbox -c
+#            @paludis, and with core/trace/magic_lock:on too. With the
+#            lock off each call is a user notification; with it on, none.
+#   open     a read-only open(2) of an existing file. Runs native, under
+#            sydbox with read sandboxing in deny mode, the same under
+#            --isolate, and under --isolate -c @paludis. Deny mode resolves
+#            and checks each open; @paludis checks reads only against the
+#            view's masks.
+#   process  fork, exec of /bin/true and wait. Runs native, under
+#            mintracer (the ptrace floor of following every process), and
+#            under sydbox -c @paludis.
 #   floor    ptrace-floor.c: a native openat, the same with a bare
-#            SECCOMP_RET_TRACE stop, and their difference
+#            SECCOMP_RET_TRACE stop, and their difference.
 #
 # Environment: SYDBOX (default: build it with cargo --release) and
 # SYDBOX_SHARED_DIR (default ../shared, for tools/ptrace-floor.c).

@@ -57,10 +57,11 @@ fn masked_reads_are_reported_by_every_route() {
     require_ptrace!();
     require_userns!();
     // Reads stay unchecked in this profile, so sydbox checks reads only
-    // for the masks, through a cheap kernel lookup for paths that miss
-    // them and the full check for the rest; each route to a mask must
-    // still end in the full check and its report.
+    // for the masks. Paths that miss them take a cheap kernel lookup, the
+    // rest the full check. Each route to a mask must end in the full
+    // check and its report.
     let case = isolated_case();
+
     let link = case.home_resolved().join("link");
     let mut routes = vec![
         "/etc/shadow".to_owned(),
@@ -84,6 +85,7 @@ fn masked_reads_are_reported_by_every_route() {
         script.push_str(&format!("cat {route} 2>/dev/null || echo refused; "));
     }
     script.push_str("cat /etc/hostname >/dev/null && echo readable");
+
     let out = case.run_program("/bin/sh", ["-c", &script]);
     let expected = format!("{}readable\n", "refused\n".repeat(routes.len()));
     out.expect_success().expect_stdout(&expected);

@@ -1,6 +1,7 @@
-/* The least a ptrace supervisor can do: seize the command with the fork,
- * vfork, clone and exec options, and resume every stop, with no policy
- * work. Its cost per process is the floor of sydbox's process tracking.
+/* A ptrace supervisor that only follows processes: it seizes the command
+ * with the fork, vfork, clone and exec options and resumes every stop,
+ * with no policy work. Its cost per process is the floor of sydbox's
+ * process tracking.
  *
  *   mintracer COMMAND [ARG...]
  */

@@ -196,7 +196,7 @@ mod tests {
     }
 
     #[test]
-    fn a_profile_removes_a_template_entry() {
+    fn overlay_removes_template_entry() {
         let mut template = Isolate::default();
         template.apply_list("isolate/mask", "/etc/shadow", true).unwrap();
         template.apply_list("isolate/mask", "/etc/gshadow", true).unwrap();

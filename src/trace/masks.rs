@@ -6,12 +6,12 @@
 //! masked file is reported (`report_masked_reads` in `main.rs`). Every
 //! read then reaches the supervisor, and the full check resolves the path
 //! one component at a time under `/proc/PID/root`. Almost none of those
-//! reads is aimed at a mask. This check asks the kernel instead: one
+//! reads is aimed at a mask. This check uses the kernel instead: one
 //! `openat2(2)` with `RESOLVE_IN_ROOT` from the view's root, then the
 //! mount id of what it found. A path that does not reach a mask mount is
 //! allowed at once. Anything else (a mask, an error, a magic link, a
 //! `/proc/self` path) goes down the full check, which decides and reports
-//! as before, so this check can only skip work, never change an answer.
+//! as before, so this check can only skip work, never change a decision.
 
 use std::os::fd::{AsFd as _, OwnedFd};
 use std::sync::Arc;
@@ -44,8 +44,8 @@ pub enum MaskCheck {
 }
 
 impl MaskCheck {
-    /// The check for a run whose first sandbox is `sandbox` and whose view
-    /// masks `paths`.
+    /// Creates the check for a run whose first sandbox is `sandbox` and
+    /// whose view masks `paths`.
     pub fn new(sandbox: &Sandbox, paths: &[String]) -> MaskCheck {
         let only_masks = sandbox
             .acl_read
@@ -60,8 +60,8 @@ impl MaskCheck {
         }
     }
 
-    /// Whether `sandbox` still has exactly the read rules the masks made:
-    /// runtime magic that edits them gives the process its own list.
+    /// Reports whether `sandbox` still has exactly the read rules the masks
+    /// made. Runtime magic that edits them gives the process its own list.
     pub fn applies_to(&self, sandbox: &Sandbox) -> bool {
         let acl = match self {
             MaskCheck::Off => return false,
@@ -111,8 +111,8 @@ impl MaskCheck {
     }
 }
 
-/// The mount id of what `path` reaches from `root`, resolved with `root`
-/// as `/`. Magic links are refused, so `/proc/PID/fd/N` and the like take
+/// Returns the mount id of what `path` reaches from `root`, resolved with
+/// `root` as `/`. Magic links are refused, so `/proc/PID/fd/N` and the like take
 /// the full check.
 fn mount_of(root: &OwnedFd, path: &[u8], follow: bool) -> Result<u64, Errno> {
     let mut flags = OFlag::O_PATH | OFlag::O_CLOEXEC;

@@ -183,8 +183,8 @@ fn read_link(path: &str) -> Result<Vec<u8>, i32> {
     std::fs::read_link(path).map(|p| p.into_os_string().into_vec()).map_err(errno_of)
 }
 
-/// The name of the program process `pid` runs: the last component of
-/// `/proc/PID/exe`, empty when it is gone.
+/// Returns the name of the program process `pid` runs: the last component
+/// of `/proc/PID/exe`, empty when it is gone.
 fn program_name(pid: i32) -> String {
     let exe = read_link(&format!("/proc/{pid}/exe")).unwrap_or_default();
     // A program deleted since its exec still has its name, plus this.
@@ -667,8 +667,8 @@ impl Supervisor {
         false
     }
 
-    /// Whether thread `tid` has the supervisor's root. Until a traced
-    /// process calls `chroot` the answer needs no system call: every
+    /// Reports whether thread `tid` has the supervisor's root. Until a traced
+    /// process calls `chroot` this needs no system call: every
     /// tracee of a plain run shares the supervisor's root (pivot_root,
     /// setns and new mount namespaces are refused), and every tracee of an
     /// `--isolate` run has the view's.
