@@ -370,6 +370,34 @@ fn a_chrooted_process_is_checked_by_host_path() {
 }
 
 #[test]
+fn report_names_a_deleted_program() {
+    require_ptrace!();
+    let mut case = Case::new();
+    let ok = write_box(&mut case);
+    // A copy of the interpreter that deletes itself, then makes a denied
+    // write: the report names the program without " (deleted)".
+    let program = format!("{ok}/selfdel");
+    fs::copy("/usr/bin/python3", &program).unwrap();
+    let denied = case.home_resolved().join("denied");
+    let script = format!("import os\nos.unlink('{program}')\nopen('{}', 'w')", denied.display());
+    let out = case.run_program(&program, ["-c", &script]);
+    let report = out.stderr.lines().find(|line| line.contains("Access Violation!")).unwrap_or_default();
+    assert!(report.contains(" selfdel["), "{}", out.details());
+    assert!(!report.contains("(deleted)"), "{}", out.details());
+}
+
+#[test]
+fn priority_report_names_target_pid() {
+    require_ptrace!();
+    // PRIO_PGRP with who 0 is the caller's process group, which sydbox
+    // shares: refused, and reported with the pid argument, not `which`.
+    let case = Case::new();
+    let out = case.run_program("/usr/bin/python3", ["-c", "import os\nos.setpriority(os.PRIO_PGRP, 0, 5)"]);
+    assert!(out.stderr.contains("setpriority(0)"), "{}", out.details());
+    assert!(!out.stderr.contains("setpriority(1)"), "{}", out.details());
+}
+
+#[test]
 fn sigusr1_and_sigusr2_dump_the_process_tree() {
     require_ptrace!();
     for (signal, needle) in [(libc::SIGUSR1, "Received SIGUSR1"), (libc::SIGUSR2, "sandbox: {exec:off read:off write:deny")] {
