@@ -129,8 +129,9 @@ pub fn notif_set_sync_wakeup(listener: RawFd) -> Result<(), Errno> {
     Errno::result(res).map(drop)
 }
 
-/// The id of the mount that holds the file behind `fd` (`statx(2)` with
-/// `STATX_MNT_ID`, Linux 5.8). ENOSYS when the kernel does not report it.
+/// Returns the id of the mount that contains the file behind `fd`
+/// (`statx(2)` with `STATX_MNT_ID`, Linux 5.8), or ENOSYS when the kernel
+/// does not report it.
 pub fn mount_id(fd: std::os::fd::BorrowedFd<'_>) -> Result<u64, Errno> {
     use std::os::fd::AsRawFd as _;
     // SAFETY: statx is plain data, for which all zeroes is a valid value.

@@ -93,6 +93,11 @@ fn condition(arg: u8, len: SeccompCmpArgLen, op: SeccompCmpOp, value: u64) -> Se
 }
 
 /// A rule that matches when `bits` are all set in argument `arg`.
+/// A rule that matches when argument `arg`, compared on `len`, is not 0.
+fn nonzero(arg: u8, len: SeccompCmpArgLen) -> SeccompRule {
+    SeccompRule::new(vec![condition(arg, len, SeccompCmpOp::Ne, 0)]).expect("one condition")
+}
+
 fn bits_set(arg: u8, bits: u64) -> SeccompRule {
     SeccompRule::new(vec![condition(arg, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(bits), bits)])
         .expect("one condition")
@@ -148,10 +153,7 @@ pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<SeccompRule>> {
             Handling::Exec(_) => set.exec.then(all),
             Handling::Net(call) => match call {
                 // A send without an address goes to the connected peer.
-                NetCall::SendTo => set.network.then(|| {
-                    vec![SeccompRule::new(vec![condition(4, SeccompCmpArgLen::Qword, SeccompCmpOp::Ne, 0)])
-                        .expect("one condition")]
-                }),
+                NetCall::SendTo => set.network.then(|| vec![nonzero(4, SeccompCmpArgLen::Qword)]),
                 _ => set.network.then(all),
             },
             Handling::Stat(call) => set.magic.then(|| match call {
@@ -161,13 +163,8 @@ pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<SeccompRule>> {
                 StatCall::Stat | StatCall::Lstat => all(),
             }),
             // Pid 0 names the caller itself, which is never the supervisor.
-            Handling::Signal(SignalCall::Pid(arg)) => Some(vec![SeccompRule::new(vec![condition(
-                arg,
-                SeccompCmpArgLen::Dword,
-                SeccompCmpOp::Ne,
-                0,
-            )])
-            .expect("one condition")]),
+            // A pid_t is compared on its low 32 bits, as the kernel reads it.
+            Handling::Signal(SignalCall::Pid(arg)) => Some(vec![nonzero(arg, SeccompCmpArgLen::Dword)]),
             Handling::Signal(_) | Handling::Chroot => Some(all()),
             Handling::Allow | Handling::Refuse(_) => None,
         };

@@ -183,6 +183,26 @@ fn read_link(path: &str) -> Result<Vec<u8>, i32> {
     std::fs::read_link(path).map(|p| p.into_os_string().into_vec()).map_err(errno_of)
 }
 
+/// Returns the directory a relative path argument starts from, in the
+/// tracee's view: its working directory, or the target of its directory
+/// descriptor. Fails like the call would: EBADF, or ENOTDIR for a
+/// descriptor that names no directory path.
+fn base_directory(call: &Call, arg: &PathArg) -> Result<Vec<u8>, i32> {
+    match arg.dirfd.map(|i| call.args[i as usize] as i32) {
+        None | Some(libc::AT_FDCWD) => read_link(&format!("/proc/{}/cwd", call.tid)),
+        Some(fd) if fd < 0 => Err(libc::EBADF),
+        Some(fd) => {
+            let target = read_link(&format!("/proc/{}/fd/{fd}", call.tid))
+                .map_err(|e| if e == libc::ENOENT { libc::EBADF } else { e })?;
+            if target.starts_with(b"/") {
+                Ok(target)
+            } else {
+                Err(libc::ENOTDIR)
+            }
+        }
+    }
+}
+
 /// Returns the name of the program process `pid` runs: the last component
 /// of `/proc/PID/exe`, empty when it is gone.
 fn program_name(pid: i32) -> String {
@@ -682,8 +702,9 @@ impl Supervisor {
         matches!((theirs, ours), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino())
     }
 
-    /// Whether thread `tid` runs in the `--isolate` view: a root that is
-    /// not the supervisor's and reads as `/` (a chroot reads as its path).
+    /// Reports whether thread `tid` runs in the `--isolate` view: a root
+    /// that is not the supervisor's and reads as `/` (a chroot reads as its
+    /// path).
     fn in_view(&self, tid: i32) -> bool {
         if !self.roots_move {
             return self.isolated;
@@ -991,23 +1012,6 @@ impl Supervisor {
         let pid = Pid::from_raw(call.tid);
         let ptr = call.args[arg.path as usize];
         let raw = if ptr == 0 { None } else { Some(mem::read_cstring(pid, ptr, mem::PATH_MAX).map_err(|e| e as i32)?) };
-        let dirfd = arg.dirfd.map(|i| call.args[i as usize] as i32);
-        let base = |this: &Self| -> Result<Vec<u8>, i32> {
-            let _ = this;
-            match dirfd {
-                None | Some(libc::AT_FDCWD) => read_link(&format!("/proc/{}/cwd", call.tid)),
-                Some(fd) if fd < 0 => Err(libc::EBADF),
-                Some(fd) => {
-                    let target = read_link(&format!("/proc/{}/fd/{fd}", call.tid))
-                        .map_err(|e| if e == libc::ENOENT { libc::EBADF } else { e })?;
-                    if target.starts_with(b"/") {
-                        Ok(target)
-                    } else {
-                        Err(libc::ENOTDIR)
-                    }
-                }
-            }
-        };
         let mut view = self.view(call.tid, call.tgid);
         // A chrooted tracee's paths are matched as host paths, so a root
         // process cannot chroot into a tree whose inner names the profile
@@ -1023,12 +1027,12 @@ impl Supervisor {
             // A NULL path names the directory descriptor (futimesat,
             // utimensat) or, for other calls, the working directory.
             None => {
-                let base = base(self)?;
+                let base = base_directory(call, arg)?;
                 let resolved = resolve::resolve(&view, b"/", &base, mode).map_err(|e| e as i32)?;
                 (Vec::new(), resolved)
             }
             Some(raw) => {
-                let base = if raw.starts_with(b"/") && !in_root { b"/".to_vec() } else { base(self)? };
+                let base = if raw.starts_with(b"/") && !in_root { b"/".to_vec() } else { base_directory(call, arg)? };
                 if in_root {
                     // RESOLVE_IN_ROOT: the directory is the root of the lookup.
                     view.root_prefix.extend_from_slice(&base);
@@ -1169,15 +1173,7 @@ impl Supervisor {
         let absolute = if raw.starts_with(b"/") {
             raw
         } else {
-            let base = match arg.dirfd.map(|i| call.args[i as usize] as i32) {
-                None | Some(libc::AT_FDCWD) => read_link(&format!("/proc/{}/cwd", call.tid)),
-                Some(fd) if fd >= 0 => read_link(&format!("/proc/{}/fd/{fd}", call.tid)),
-                Some(_) => return false,
-            };
-            let Ok(mut base) = base else { return false };
-            if !base.starts_with(b"/") {
-                return false;
-            }
+            let Ok(mut base) = base_directory(call, arg) else { return false };
             base.push(b'/');
             base.extend_from_slice(&raw);
             base

@@ -6,7 +6,6 @@
 //! source is `/oldroot/SRC` and every target `/newroot/DST`. The last step
 //! pivots into `/newroot` and detaches everything else.
 
-use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
@@ -51,30 +50,37 @@ fn view(path: &str) -> PathBuf {
     }
 }
 
-/// Creates `path` as a directory or an empty file, and the directories
-/// leading to it, unless something exists there already. When the parent
-/// exists this costs one `mkdir(2)` or `mknod(2)`. Both report `EEXIST`
-/// before `EROFS`, so an existing mount point inside a read-only bind is
-/// accepted. An existing file is never opened, so no host file is truncated.
-fn make_mount_point(path: &Path, directory: bool) -> Result<(), ViewError> {
-    let create = || {
-        if directory {
-            nix::unistd::mkdir(path, Mode::from_bits_truncate(0o777)).map_err(fail("mkdir", path))
-        } else {
-            nix::sys::stat::mknod(path, nix::sys::stat::SFlag::S_IFREG, Mode::from_bits_truncate(0o666), 0)
-                .map_err(fail("mknod(S_IFREG)", path))
-        }
-    };
+/// Creates `path` with `create`, and the directories leading to it,
+/// unless something exists there already. When the parent exists this
+/// costs the one call of `create`. `call` names it in errors.
+fn create_with_parents(path: &Path, call: &'static str, create: impl Fn() -> nix::Result<()>) -> Result<(), ViewError> {
     match create() {
-        Ok(()) => Ok(()),
-        Err(ViewError { source: Errno::EEXIST, .. }) => Ok(()),
-        Err(ViewError { source: Errno::ENOENT, .. }) => {
+        Ok(()) | Err(Errno::EEXIST) => Ok(()),
+        Err(Errno::ENOENT) => {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| fail("mkdir", parent)(io_errno(e)))?;
             }
-            create()
+            match create() {
+                Ok(()) | Err(Errno::EEXIST) => Ok(()),
+                Err(errno) => Err(fail(call, path)(errno)),
+            }
         }
-        Err(err) => Err(err),
+        Err(errno) => Err(fail(call, path)(errno)),
+    }
+}
+
+/// Creates `path` as a directory or an empty file, and the directories
+/// leading to it, unless something exists there already. `mkdir(2)` and
+/// `mknod(2)` both report `EEXIST` before `EROFS`, so an existing mount
+/// point inside a read-only bind is accepted. An existing file is never
+/// opened, so no host file is truncated.
+fn make_mount_point(path: &Path, directory: bool) -> Result<(), ViewError> {
+    if directory {
+        create_with_parents(path, "mkdir", || nix::unistd::mkdir(path, Mode::from_bits_truncate(0o777)))
+    } else {
+        create_with_parents(path, "mknod(S_IFREG)", || {
+            nix::sys::stat::mknod(path, nix::sys::stat::SFlag::S_IFREG, Mode::from_bits_truncate(0o666), 0)
+        })
     }
 }
 
@@ -156,20 +162,7 @@ fn tmpfs(target: &Path, mode: &str, flags: MsFlags) -> Result<(), ViewError> {
 /// Creates symlink `link` to `target`, and the directories leading to it,
 /// unless something exists at `link` already.
 fn make_symlink(target: &str, link: &Path) -> Result<(), ViewError> {
-    match symlink(target, link) {
-        Ok(()) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(parent) = link.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| fail("mkdir", parent)(io_errno(e)))?;
-            }
-            match symlink(target, link) {
-                Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => Err(fail("symlink", link)(io_errno(err))),
-                _ => Ok(()),
-            }
-        }
-        Err(err) => Err(fail("symlink", link)(io_errno(err))),
-    }
+    create_with_parents(link, "symlink", || nix::unistd::symlinkat(target, nix::fcntl::AT_FDCWD, link))
 }
 
 /// The minimal `/dev`: a tmpfs with the harmless host device nodes bound
