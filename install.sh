@@ -12,6 +12,8 @@ prefix=${1:-/usr/local}
 cd "$(dirname "${BASH_SOURCE[0]}")"
 cargo build --release --locked
 install -d "$prefix/bin" "$prefix/share/sydbox"
-install -m 0755 target/release/sydbox target/release/sydfmt "$prefix/bin/"
+# .cargo/config.toml names the target, so the binaries are under its triple.
+bin=target/x86_64-unknown-linux-gnu/release
+install -m 0755 "$bin/sydbox" "$bin/sydfmt" "$prefix/bin/"
 install -m 0644 profiles/*.syd-1 share/sydbox.sh "$prefix/share/sydbox/"
 echo "installed sydbox, sydfmt, profiles and sydbox.sh under $prefix"

@@ -42,7 +42,7 @@ if [ -n "${SYDBOX:-}" ]; then
   sydbox=$SYDBOX
 else
   cargo build --release --locked --quiet --manifest-path "$repo/Cargo.toml"
-  sydbox="${CARGO_TARGET_DIR:-$repo/target}/release/sydbox"
+  sydbox="${CARGO_TARGET_DIR:-$repo/target}/x86_64-unknown-linux-gnu/release/sydbox"
 fi
 [ -f "$shared/tools/ptrace-floor.c" ] || { echo "micro.sh: $shared/tools/ptrace-floor.c not found (set SYDBOX_SHARED_DIR)" >&2; exit 1; }
 

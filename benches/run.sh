@@ -116,7 +116,7 @@ if [ -n "${SYDBOX:-}" ]; then
   sydbox=$SYDBOX
 else
   cargo build --release --locked --quiet --manifest-path "$repo/Cargo.toml"
-  sydbox="${CARGO_TARGET_DIR:-$repo/target}/release/sydbox"
+  sydbox="${CARGO_TARGET_DIR:-$repo/target}/x86_64-unknown-linux-gnu/release/sydbox"
 fi
 syd3=${SYD3:-$(command -v syd || true)}
 if [ -n "$syd3" ] && ! "$syd3" -V >/dev/null 2>&1; then

@@ -59,7 +59,8 @@ fi
 for executable in "${test_executables[@]}"; do
   cp "$executable" "$stage/bin/"
 done
-cp "$target_dir/debug/sydbox" "$target_dir/debug/sydfmt" "$stage/"
+# .cargo/config.toml names the target, so the binaries are under its triple.
+cp "$target_dir/x86_64-unknown-linux-gnu/debug/sydbox" "$target_dir/x86_64-unknown-linux-gnu/debug/sydfmt" "$stage/"
 
 echo "== compiling helpers"
 # The flags match HELPER_CFLAGS in tests/common/mod.rs.
