@@ -211,18 +211,13 @@ pub fn restrict_and_exec(
             die(b"sydbox: landlock_restrict_self failed\n", failure);
         }
     }
-    for filter in &filters.before {
-        if crate::sys::seccomp_set_mode_filter(filter).is_err() {
-            die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", failure);
-        }
-    }
-    if let Some(notify) = &filters.notify {
+    if filters.listener {
         let flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
-        let Ok(listener) = crate::sys::seccomp_set_mode_filter_flags(notify, flags) else {
+        let Ok(listener) = crate::sys::seccomp_set_mode_filter_flags(&filters.program, flags) else {
             die(b"sydbox: seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) failed\n", failure)
         };
-        // The new filter may cover sendmsg, so the descriptor's number goes
-        // by write(2), and the supervisor takes the descriptor itself with
+        // The filter may cover sendmsg, so the descriptor's number goes by
+        // write(2), and the supervisor takes the descriptor itself with
         // pidfd_getfd(2) before it acknowledges.
         let number = listener.to_ne_bytes();
         let mut ack = [0u8; 1];
@@ -237,11 +232,8 @@ pub fn restrict_and_exec(
         }
         // SAFETY: `listener` is this process's own descriptor, now copied.
         unsafe { libc::close(listener) };
-    }
-    if let Some(trace) = &filters.trace {
-        if crate::sys::seccomp_set_mode_filter(trace).is_err() {
-            die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", failure);
-        }
+    } else if crate::sys::seccomp_set_mode_filter(&filters.program).is_err() {
+        die(b"sydbox: seccomp(SECCOMP_SET_MODE_FILTER) failed\n", failure);
     }
     // SAFETY: the program, argv and envp are NUL-terminated C strings and
     // NULL-terminated pointer arrays that outlive the call.
@@ -320,12 +312,9 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
                 }
             }
             open_gate(gate_write).map_err(sys("write to the start pipe"))?;
-            let listener = match programs.notify {
-                // An error means the child died before installing its
-                // filters; the supervisor reaps it and reports its status.
-                Some(_) => take_listener(child, &listener_ours).ok(),
-                None => None,
-            };
+            // An error means the child died before installing its filter;
+            // the supervisor reaps it and reports its status.
+            let listener = if programs.listener { take_listener(child, &listener_ours).ok() } else { None };
             drop(listener_ours);
             if let Some(fd) = &listener {
                 // Optional: Linux 6.6 and later only.
@@ -546,10 +535,7 @@ pub fn run_isolated(
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
             }
             open_gate(seized_write).map_err(sys("write to the command's start pipe"))?;
-            let listener = match programs.notify {
-                Some(_) => take_listener(command, &hello_ours).ok(),
-                None => None,
-            };
+            let listener = if programs.listener { take_listener(command, &hello_ours).ok() } else { None };
             if let Some(fd) = &listener {
                 let _ = crate::sys::notif_set_sync_wakeup(fd.as_raw_fd());
             }

@@ -13,12 +13,12 @@ use nix::unistd::Pid;
 /// The caller must have set `PR_SET_NO_NEW_PRIVS` or hold
 /// `CAP_SYS_ADMIN`. Async-signal-safe: it allocates nothing, so it may run
 /// between fork and exec.
-pub fn seccomp_set_mode_filter(program: &[seccompiler::sock_filter]) -> Result<(), Errno> {
+pub fn seccomp_set_mode_filter(program: &[crate::seccomp::SockFilter]) -> Result<(), Errno> {
     let fprog = libc::sock_fprog {
         len: program.len() as u16,
         filter: program.as_ptr().cast::<libc::sock_filter>().cast_mut(),
     };
-    // SAFETY: `seccompiler::sock_filter` is `repr(C)` with the layout of
+    // SAFETY: `crate::seccomp::SockFilter` is `repr(C)` with the layout of
     // `struct sock_filter`, `fprog` points at `program`, which outlives the
     // call, and the kernel copies the program before returning.
     let res = unsafe {
@@ -88,7 +88,7 @@ pub fn getsockname(fd: RawFd) -> Result<Vec<u8>, Errno> {
 /// Installs a seccomp filter with `flags` (for example
 /// `SECCOMP_FILTER_FLAG_NEW_LISTENER`) and returns what the kernel returns:
 /// the listener descriptor for that flag, else 0. Async-signal-safe.
-pub fn seccomp_set_mode_filter_flags(program: &[seccompiler::sock_filter], flags: libc::c_ulong) -> Result<RawFd, Errno> {
+pub fn seccomp_set_mode_filter_flags(program: &[crate::seccomp::SockFilter], flags: libc::c_ulong) -> Result<RawFd, Errno> {
     let fprog = libc::sock_fprog {
         len: program.len() as u16,
         filter: program.as_ptr().cast::<libc::sock_filter>().cast_mut(),

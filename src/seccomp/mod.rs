@@ -2,14 +2,13 @@
 //! refused in every mode, and the ABI guard. Building them is pure; the
 //! launcher installs the finished programs in the command's process.
 
+pub mod bpf;
 pub mod table;
 
 use std::collections::BTreeMap;
 
-use seccompiler::{
-    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule,
-    TargetArch,
-};
+pub use bpf::{BpfProgram, SockFilter};
+use bpf::{ArgLen, BpfError, CmpOp, Condition, Group, Guard, Rule};
 
 use table::{Handling, NetCall, SignalCall, StatCall, X86_64};
 
@@ -63,21 +62,19 @@ impl TraceSet {
 /// Builds the trace filter alone, as runtime magic adds it to a process
 /// whose filters do not yet stop for a newly enabled category.
 pub fn trace_program(set: &TraceSet) -> Result<BpfProgram, SeccompError> {
-    compile("trace", trace_rules(set), SeccompAction::Allow, SeccompAction::Trace(0))
+    let guard = Guard { arch: AUDIT_ARCH_X86_64, missing: Vec::new() };
+    let groups = [group(libc::SECCOMP_RET_TRACE, trace_rules(set))];
+    bpf::compile(Some(&guard), &groups, libc::SECCOMP_RET_ALLOW).map_err(|source| SeccompError::Build { which: "trace", source })
 }
 
 /// Why a filter could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SeccompError {
     #[error("building the {which} filter: {source}")]
-    Build { which: &'static str, source: seccompiler::BackendError },
-    #[error("compiling the {which} filter: {source}")]
-    Compile { which: &'static str, source: seccompiler::BackendError },
+    Build { which: &'static str, source: BpfError },
 }
 
-const ARCH: TargetArch = TargetArch::x86_64;
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
-const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 
 const O_WRONLY: u64 = libc::O_WRONLY as u64;
 const O_RDWR: u64 = libc::O_RDWR as u64;
@@ -88,46 +85,39 @@ const O_TMPFILE_BIT: u64 = 0x0040_0000;
 const AT_EMPTY_PATH: u64 = libc::AT_EMPTY_PATH as u64;
 const W_OK: u64 = libc::W_OK as u64;
 
-fn condition(arg: u8, len: SeccompCmpArgLen, op: SeccompCmpOp, value: u64) -> SeccompCondition {
-    SeccompCondition::new(arg, len, op, value).expect("argument index below 6")
+fn condition(arg: u8, len: ArgLen, op: CmpOp, value: u64) -> Condition {
+    Condition { arg, len, op, value }
 }
 
 /// A rule that matches when `bits` are all set in argument `arg`.
 /// A rule that matches when argument `arg`, compared on `len`, is not 0.
-fn nonzero(arg: u8, len: SeccompCmpArgLen) -> SeccompRule {
-    SeccompRule::new(vec![condition(arg, len, SeccompCmpOp::Ne, 0)]).expect("one condition")
+fn nonzero(arg: u8, len: ArgLen) -> Rule {
+    Rule::new(vec![condition(arg, len, CmpOp::Ne, 0)])
 }
 
-fn bits_set(arg: u8, bits: u64) -> SeccompRule {
-    SeccompRule::new(vec![condition(arg, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(bits), bits)])
-        .expect("one condition")
+fn bits_set(arg: u8, bits: u64) -> Rule {
+    Rule::new(vec![condition(arg, ArgLen::Qword, CmpOp::MaskedEq(bits), bits)])
 }
 
 /// A rule that matches when `bits` are all clear in argument `arg`.
-fn bits_clear(arg: u8, bits: u64) -> SeccompRule {
-    SeccompRule::new(vec![condition(arg, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(bits), 0)])
-        .expect("one condition")
+fn bits_clear(arg: u8, bits: u64) -> Rule {
+    Rule::new(vec![condition(arg, ArgLen::Qword, CmpOp::MaskedEq(bits), 0)])
 }
 
-fn compile(
-    which: &'static str,
-    rules: BTreeMap<i64, Vec<SeccompRule>>,
-    mismatch: SeccompAction,
-    on_match: SeccompAction,
-) -> Result<BpfProgram, SeccompError> {
-    let filter =
-        SeccompFilter::new(rules, mismatch, on_match, ARCH).map_err(|source| SeccompError::Build { which, source })?;
-    BpfProgram::try_from(filter).map_err(|source| SeccompError::Compile { which, source })
+/// One action's rules, keyed by call number.
+fn group(action: u32, rules: BTreeMap<i64, Vec<Rule>>) -> Group {
+    let calls = rules.into_iter().map(|(nr, chain)| (u32::try_from(nr).expect("a call number"), chain)).collect();
+    Group { action, calls }
 }
 
 /// The rules of the trace filter: every call whose category is in force,
 /// narrowed by its flags where the kernel can look at them.
-pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<SeccompRule>> {
+pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<Rule>> {
     let mut rules = BTreeMap::new();
     let all = Vec::new;
     for row in X86_64 {
         let nr = i64::from(row.nr);
-        let wanted: Option<Vec<SeccompRule>> = match row.handling {
+        let wanted: Option<Vec<Rule>> = match row.handling {
             Handling::Open { flags, .. } => {
                 if set.read {
                     Some(all())
@@ -153,7 +143,7 @@ pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<SeccompRule>> {
             Handling::Exec(_) => set.exec.then(all),
             Handling::Net(call) => match call {
                 // A send without an address goes to the connected peer.
-                NetCall::SendTo => set.network.then(|| vec![nonzero(4, SeccompCmpArgLen::Qword)]),
+                NetCall::SendTo => set.network.then(|| vec![nonzero(4, ArgLen::Qword)]),
                 _ => set.network.then(all),
             },
             Handling::Stat(call) => set.magic.then(|| match call {
@@ -164,7 +154,7 @@ pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<SeccompRule>> {
             }),
             // Pid 0 names the caller itself, which is never the supervisor.
             // A pid_t is compared on its low 32 bits, as the kernel reads it.
-            Handling::Signal(SignalCall::Pid(arg)) => Some(vec![nonzero(arg, SeccompCmpArgLen::Dword)]),
+            Handling::Signal(SignalCall::Pid(arg)) => Some(vec![nonzero(arg, ArgLen::Dword)]),
             Handling::Signal(_) | Handling::Chroot => Some(all()),
             Handling::Allow | Handling::Refuse(_) => None,
         };
@@ -199,22 +189,21 @@ const TIOCSTI: u64 = 0x5412;
 const TIOCLINUX: u64 = 0x541c;
 
 /// The rules of the filter that refuses calls with one errno.
-pub fn refuse_rules(errno: i32) -> BTreeMap<i64, Vec<SeccompRule>> {
-    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = X86_64
+pub fn refuse_rules(errno: i32) -> BTreeMap<i64, Vec<Rule>> {
+    let mut rules: BTreeMap<i64, Vec<Rule>> = X86_64
         .iter()
         .filter(|row| row.handling == Handling::Refuse(errno))
         .map(|row| (i64::from(row.nr), Vec::new()))
         .collect();
     if errno == libc::EPERM {
-        let mut clone: Vec<SeccompRule> = CLONE_NAMESPACE_FLAGS.iter().map(|flag| bits_set(0, *flag)).collect();
+        let mut clone: Vec<Rule> = CLONE_NAMESPACE_FLAGS.iter().map(|flag| bits_set(0, *flag)).collect();
         clone.push(bits_set(0, CLONE_UNTRACED));
         rules.insert(libc::SYS_clone, clone);
         // The request is compared on its low 32 bits, as the kernel does.
         let ioctl = [TIOCSTI, TIOCLINUX]
             .iter()
             .map(|request| {
-                SeccompRule::new(vec![condition(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, *request)])
-                    .expect("one condition")
+                Rule::new(vec![condition(1, ArgLen::Dword, CmpOp::Eq, *request)])
             })
             .collect();
         rules.insert(libc::SYS_ioctl, ioctl);
@@ -250,23 +239,19 @@ const FCNTL_ALLOWED: &[u64] = &[
 ];
 
 /// The rules of the EINVAL filter for the restrictions in force.
-pub fn restrict_rules(restrict: &Restrictions) -> BTreeMap<i64, Vec<SeccompRule>> {
+pub fn restrict_rules(restrict: &Restrictions) -> BTreeMap<i64, Vec<Rule>> {
     let mut rules = BTreeMap::new();
     if restrict.file_control {
         // O_SYNC is __O_SYNC | O_DSYNC; either bit asks for synchronous I/O.
         let bits = [libc::O_ASYNC as u64, libc::O_DIRECT as u64, libc::O_DSYNC as u64, 0x0010_0000];
         rules.insert(libc::SYS_open, bits.iter().map(|b| bits_set(1, *b)).collect());
         rules.insert(libc::SYS_openat, bits.iter().map(|b| bits_set(2, *b)).collect());
-        let other_command = SeccompRule::new(
-            FCNTL_ALLOWED.iter().map(|cmd| condition(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Ne, *cmd)).collect(),
-        )
-        .expect("conditions");
+        let other_command = Rule::new(FCNTL_ALLOWED.iter().map(|cmd| condition(1, ArgLen::Dword, CmpOp::Ne, *cmd)).collect());
         let setfl_adds = |bit: u64| {
-            SeccompRule::new(vec![
-                condition(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, libc::F_SETFL as u64),
-                condition(2, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(bit), bit),
+            Rule::new(vec![
+                condition(1, ArgLen::Dword, CmpOp::Eq, libc::F_SETFL as u64),
+                condition(2, ArgLen::Qword, CmpOp::MaskedEq(bit), bit),
             ])
-            .expect("two conditions")
         };
         rules.insert(
             libc::SYS_fcntl,
@@ -274,123 +259,73 @@ pub fn restrict_rules(restrict: &Restrictions) -> BTreeMap<i64, Vec<SeccompRule>
         );
     }
     if restrict.shared_memory_writable {
-        let rule = SeccompRule::new(vec![
-            condition(2, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(libc::PROT_WRITE as u64), libc::PROT_WRITE as u64),
-            condition(3, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(libc::MAP_SHARED as u64), libc::MAP_SHARED as u64),
-        ])
-        .expect("two conditions");
+        let rule = Rule::new(vec![
+            condition(2, ArgLen::Qword, CmpOp::MaskedEq(libc::PROT_WRITE as u64), libc::PROT_WRITE as u64),
+            condition(3, ArgLen::Qword, CmpOp::MaskedEq(libc::MAP_SHARED as u64), libc::MAP_SHARED as u64),
+        ]);
         rules.insert(libc::SYS_mmap, vec![rule]);
     }
     rules
 }
 
-/// The filters for one command, in installation order: `before` first,
-/// then `notify` with `SECCOMP_FILTER_FLAG_NEW_LISTENER`, then `trace`.
+/// The command's filter: one program, installed once before the exec.
 #[derive(Debug, Clone)]
 pub struct Filters {
-    pub before: Vec<BpfProgram>,
-    /// Sends stat-family calls to the supervisor by user notification,
-    /// for the magic interface.
-    pub notify: Option<BpfProgram>,
-    pub trace: Option<BpfProgram>,
+    pub program: BpfProgram,
+    /// Whether the program sends calls to the supervisor by user
+    /// notification, and so is installed with
+    /// `SECCOMP_FILTER_FLAG_NEW_LISTENER`.
+    pub listener: bool,
 }
 
-/// Builds every filter.
+fn errno(value: i32) -> u32 {
+    libc::SECCOMP_RET_ERRNO | value as u32
+}
+
+/// Builds the command's filter.
 ///
-/// The calls of the categories in force reach the supervisor through user
-/// notification (a round trip of a few microseconds) rather than a ptrace
-/// stop: a build makes tens of thousands of them, stat-family calls for
-/// the magic interface above all. Only bind, whose exit stop records a
-/// successful bind, stays on ptrace. `emulate_nondumpable` answers `prctl(PR_SET_DUMPABLE, 0)`
-/// with success without letting it take effect: an unprivileged supervisor
-/// could not read the memory of a non-dumpable tracee, and every check of
-/// its calls would fail closed (design section 5).
+/// One program decides everything, in this order:
+/// - the ABI guard: a foreign architecture kills the process (until an
+///   i386 table exists), and an x32 call, a number above the table or a
+///   number the table lacks fails with ENOSYS;
+/// - the refusals, each with its errno; where two could match the same
+///   call, the order is the one the kernel would give them as separate
+///   filters (the newest of equal rank wins);
+/// - the calls of the categories in force, sent to the supervisor by user
+///   notification (a round trip of a few microseconds, against a ptrace
+///   stop's tens): a build makes tens of thousands of them, stat-family
+///   calls for the magic interface above all;
+/// - bind, which stays on ptrace: its exit stop records a successful bind.
+///
+/// One program rather than one per action: the kernel compiles and
+/// analyses each filter it installs, at a cost that grows with the
+/// filter's length, and every start of a command pays it.
+///
+/// `emulate_nondumpable` answers `prctl(PR_SET_DUMPABLE, 0)` with success
+/// without letting it take effect: an unprivileged supervisor could not
+/// read the memory of a non-dumpable tracee, and every check of its calls
+/// would fail closed (design section 5).
 pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool) -> Result<Filters, SeccompError> {
-    let mut before = vec![abi_program()];
-    let restricted = restrict_rules(restrict);
-    if !restricted.is_empty() {
-        before.push(compile("restrict", restricted, SeccompAction::Allow, SeccompAction::Errno(libc::EINVAL as u32))?);
-    }
-    before.push(compile("refuse-EPERM", refuse_rules(libc::EPERM), SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32))?);
-    before.push(compile("refuse-ENOSYS", refuse_rules(libc::ENOSYS), SeccompAction::Allow, SeccompAction::Errno(libc::ENOSYS as u32))?);
+    let mut groups = Vec::new();
     if emulate_nondumpable {
-        let rule = SeccompRule::new(vec![
-            condition(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, libc::PR_SET_DUMPABLE as u64),
-            condition(1, SeccompCmpArgLen::Qword, SeccompCmpOp::Eq, 0),
-        ])
-        .expect("two conditions");
-        let rules = BTreeMap::from([(libc::SYS_prctl, vec![rule])]);
-        before.push(compile("dumpable", rules, SeccompAction::Allow, SeccompAction::Errno(0))?);
+        let rule = Rule::new(vec![
+            condition(0, ArgLen::Dword, CmpOp::Eq, libc::PR_SET_DUMPABLE as u64),
+            condition(1, ArgLen::Qword, CmpOp::Eq, 0),
+        ]);
+        groups.push(group(errno(0), BTreeMap::from([(libc::SYS_prctl, vec![rule])])));
     }
-    // Everything decided by allow or deny goes by notification; bind stays
-    // on ptrace, whose exit stop records a successful bind.
+    groups.push(group(errno(libc::ENOSYS), refuse_rules(libc::ENOSYS)));
+    groups.push(group(errno(libc::EPERM), refuse_rules(libc::EPERM)));
+    groups.push(group(errno(libc::EINVAL), restrict_rules(restrict)));
     let mut notified = trace_rules(set);
-    let mut traced = BTreeMap::new();
-    if let Some(bind) = notified.remove(&libc::SYS_bind) {
-        traced.insert(libc::SYS_bind, bind);
-    }
-    let notify = if notified.is_empty() { None } else { Some(notify_program(notified)?) };
-    let trace = if traced.is_empty() {
-        None
-    } else {
-        Some(compile("trace", traced, SeccompAction::Allow, SeccompAction::Trace(0))?)
-    };
-    Ok(Filters { before, notify, trace })
-}
-
-/// The filter that sends calls to the user-notification listener.
-/// seccompiler has no user-notify action, so the program is built with
-/// `Trace(0)` and its trace returns are rewritten.
-pub fn notify_program(rules: BTreeMap<i64, Vec<SeccompRule>>) -> Result<BpfProgram, SeccompError> {
-    let mut program = compile("notify", rules, SeccompAction::Allow, SeccompAction::Trace(0))?;
-    const RET: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
-    for insn in &mut program {
-        if insn.code == RET && insn.k == libc::SECCOMP_RET_TRACE {
-            insn.k = libc::SECCOMP_RET_USER_NOTIF;
-        }
-    }
-    Ok(program)
-}
-
-fn stmt(code: u16, k: u32) -> seccompiler::sock_filter {
-    seccompiler::sock_filter { code, jt: 0, jf: 0, k }
-}
-
-fn jump(code: u16, k: u32, jt: u8, jf: u8) -> seccompiler::sock_filter {
-    seccompiler::sock_filter { code, jt, jf, k }
-}
-
-/// The ABI guard, written by hand because seccompiler cannot express
-/// ranges: a foreign architecture kills the process (until an i386 table
-/// exists), and an x32 call, a number above the table or a number the
-/// table lacks fails with ENOSYS.
-pub fn abi_program() -> BpfProgram {
-    const LD_W_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
-    const JEQ: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
-    const JGE: u16 = (libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K) as u16;
-    const JGT: u16 = (libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K) as u16;
-    const JSET: u16 = (libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K) as u16;
-    const RET: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
-    let enosys = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
-
-    let mut program = vec![
-        // seccomp_data.arch is at offset 4, seccomp_data.nr at offset 0.
-        stmt(LD_W_ABS, 4),
-        jump(JEQ, AUDIT_ARCH_X86_64, 1, 0),
-        stmt(RET, libc::SECCOMP_RET_KILL_PROCESS),
-        stmt(LD_W_ABS, 0),
-        jump(JSET, X32_SYSCALL_BIT, 0, 1),
-        stmt(RET, enosys),
-    ];
-    // Each range of numbers missing from the table: three instructions
-    // that fall through unless the number is inside it.
-    for (first, last) in missing_ranges() {
-        program.push(jump(JGE, first, 0, 2));
-        program.push(jump(JGT, last, 1, 0));
-        program.push(stmt(RET, enosys));
-    }
-    program.push(stmt(RET, libc::SECCOMP_RET_ALLOW));
-    program
+    let traced: BTreeMap<i64, Vec<Rule>> = notified.remove_entry(&libc::SYS_bind).into_iter().collect();
+    let listener = !notified.is_empty();
+    groups.push(group(libc::SECCOMP_RET_USER_NOTIF, notified));
+    groups.push(group(libc::SECCOMP_RET_TRACE, traced));
+    let guard = Guard { arch: AUDIT_ARCH_X86_64, missing: missing_ranges() };
+    let program = bpf::compile(Some(&guard), &groups, libc::SECCOMP_RET_ALLOW)
+        .map_err(|source| SeccompError::Build { which: "command", source })?;
+    Ok(Filters { program, listener })
 }
 
 /// Ranges of numbers up to `u32::MAX` that the table does not list.
@@ -426,14 +361,155 @@ mod tests {
         let set = TraceSet { exec: true, read: true, write: true, network: true, magic: true, processes: true };
         let restrict = Restrictions { file_control: true, shared_memory_writable: true };
         let filters = build(&set, &restrict, true).unwrap();
-        assert_eq!(filters.before.len(), 5);
-        let notify = filters.notify.clone().unwrap();
-        assert!(notify.iter().any(|insn| insn.k == libc::SECCOMP_RET_USER_NOTIF));
-        assert!(!notify.iter().any(|insn| insn.k == libc::SECCOMP_RET_TRACE));
-        let trace = filters.trace.clone().unwrap();
-        let programs: Vec<_> = filters.before.iter().chain([&notify, &trace]).collect();
-        for program in programs {
-            assert!(program.len() < 4096, "a filter has {} instructions", program.len());
+        assert!(filters.listener);
+        let program = &filters.program;
+        assert!(program.len() < 4096, "the filter has {} instructions", program.len());
+        assert!(program.iter().any(|insn| insn.k == libc::SECCOMP_RET_USER_NOTIF));
+        assert!(program.iter().any(|insn| insn.k == libc::SECCOMP_RET_TRACE));
+        assert!(trace_program(&set).unwrap().len() < 4096);
+    }
+
+    /// The filters as separate programs, one per action, compiled by
+    /// seccompiler, as sydbox installed them before they became one
+    /// program: the reference the one program must agree with.
+    fn reference_stack(set: &TraceSet, restrict: &Restrictions, dumpable: bool) -> Vec<BpfProgram> {
+        use seccompiler::{SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule};
+        let convert = |rules: BTreeMap<i64, Vec<Rule>>| -> BTreeMap<i64, Vec<SeccompRule>> {
+            rules
+                .into_iter()
+                .map(|(nr, chain)| {
+                    let chain = chain
+                        .iter()
+                        .map(|rule| {
+                            let conditions = rule.conditions.iter().map(|c| {
+                                let len = match c.len {
+                                    ArgLen::Dword => SeccompCmpArgLen::Dword,
+                                    ArgLen::Qword => SeccompCmpArgLen::Qword,
+                                };
+                                let op = match c.op {
+                                    CmpOp::Eq => SeccompCmpOp::Eq,
+                                    CmpOp::Ne => SeccompCmpOp::Ne,
+                                    CmpOp::MaskedEq(mask) => SeccompCmpOp::MaskedEq(mask),
+                                };
+                                SeccompCondition::new(c.arg, len, op, c.value).unwrap()
+                            });
+                            SeccompRule::new(conditions.collect()).unwrap()
+                        })
+                        .collect();
+                    (nr, chain)
+                })
+                .collect()
+        };
+        let compile = |rules: BTreeMap<i64, Vec<Rule>>, action: SeccompAction| -> BpfProgram {
+            let filter = SeccompFilter::new(convert(rules), SeccompAction::Allow, action, seccompiler::TargetArch::x86_64).unwrap();
+            let program: seccompiler::BpfProgram = filter.try_into().unwrap();
+            program.iter().map(|i| SockFilter { code: i.code, jt: i.jt, jf: i.jf, k: i.k }).collect()
+        };
+        let mut stack = Vec::new();
+        let restricted = restrict_rules(restrict);
+        if !restricted.is_empty() {
+            stack.push(compile(restricted, SeccompAction::Errno(libc::EINVAL as u32)));
+        }
+        stack.push(compile(refuse_rules(libc::EPERM), SeccompAction::Errno(libc::EPERM as u32)));
+        stack.push(compile(refuse_rules(libc::ENOSYS), SeccompAction::Errno(libc::ENOSYS as u32)));
+        if dumpable {
+            let rule = Rule::new(vec![
+                condition(0, ArgLen::Dword, CmpOp::Eq, libc::PR_SET_DUMPABLE as u64),
+                condition(1, ArgLen::Qword, CmpOp::Eq, 0),
+            ]);
+            stack.push(compile(BTreeMap::from([(libc::SYS_prctl, vec![rule])]), SeccompAction::Errno(0)));
+        }
+        let mut notified = trace_rules(set);
+        let bind = notified.remove_entry(&libc::SYS_bind);
+        if !notified.is_empty() {
+            let mut program = compile(notified, SeccompAction::Trace(0));
+            for insn in &mut program {
+                if insn.code == (libc::BPF_RET | libc::BPF_K) as u16 && insn.k == libc::SECCOMP_RET_TRACE {
+                    insn.k = libc::SECCOMP_RET_USER_NOTIF;
+                }
+            }
+            stack.push(program);
+        }
+        if let Some(bind) = bind {
+            stack.push(compile(BTreeMap::from([bind]), SeccompAction::Trace(0)));
+        }
+        stack
+    }
+
+    /// What the kernel returns for a stack of filters: the most severe
+    /// action, and of equal ones the newest filter's.
+    fn stack_result(abi: u32, stack: &[BpfProgram], data: &bpf::interpret::Data) -> u32 {
+        let mut result = libc::SECCOMP_RET_ALLOW;
+        let rank = |value: u32| (value & 0xffff_0000) as i32;
+        for program in stack.iter().rev() {
+            let value = bpf::interpret::run(program, data);
+            if rank(value) < rank(result) {
+                result = value;
+            }
+        }
+        if rank(abi) < rank(result) { abi } else { result }
+    }
+
+    /// The old hand-written ABI filter, as a function.
+    fn reference_abi(nr: u32) -> u32 {
+        let enosys = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+        if nr & 0x4000_0000 != 0 || missing_ranges().iter().any(|&(first, last)| (first..=last).contains(&nr)) {
+            enosys
+        } else {
+            libc::SECCOMP_RET_ALLOW
+        }
+    }
+
+    #[test]
+    fn the_one_program_decides_as_the_stack_of_filters_did() {
+        let full = TraceSet { exec: true, read: true, write: true, network: true, magic: true, processes: true };
+        let paludis = TraceSet { write: true, network: true, magic: true, ..TraceSet::default() };
+        let both = Restrictions { file_control: true, shared_memory_writable: true };
+        let cases = [
+            (full, both, true),
+            (paludis, Restrictions::default(), false),
+            (TraceSet { read: true, ..paludis }, Restrictions { file_control: true, ..Restrictions::default() }, true),
+            (TraceSet::default(), Restrictions::default(), false),
+        ];
+        // Argument values: every value and mask the rules test, nearby
+        // values, and high halves set.
+        let mut pool = vec![0u64, 1, 2, u64::MAX, 1 << 32, 0xffff_ffff];
+        for rules in [trace_rules(&full), refuse_rules(libc::EPERM), refuse_rules(libc::ENOSYS), restrict_rules(&both)] {
+            for rule in rules.values().flatten() {
+                for c in &rule.conditions {
+                    let mask = if let CmpOp::MaskedEq(mask) = c.op { mask } else { 0 };
+                    pool.extend([c.value, c.value ^ 1, c.value | (1 << 40), mask, !mask]);
+                }
+            }
+        }
+        pool.extend([libc::PR_SET_DUMPABLE as u64, libc::F_SETFL as u64]);
+        pool.sort_unstable();
+        pool.dedup();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let numbers: Vec<u32> = (0..=table::MAX_NR + 2).chain([0x4000_0000, 0x4000_0101, u32::MAX]).collect();
+        for (set, restrict, dumpable) in cases {
+            let program = build(&set, &restrict, dumpable).unwrap().program;
+            let stack = reference_stack(&set, &restrict, dumpable);
+            for &nr in &numbers {
+                for _ in 0..200 {
+                    let mut args = [0u64; 6];
+                    for arg in &mut args {
+                        let pick = pool[(next() % pool.len() as u64) as usize];
+                        *arg = if next() % 4 == 0 { pick | pool[(next() % pool.len() as u64) as usize] } else { pick };
+                    }
+                    let data = bpf::interpret::Data { nr, arch: AUDIT_ARCH_X86_64, args };
+                    let expected = stack_result(reference_abi(nr), &stack, &data);
+                    assert_eq!(bpf::interpret::run(&program, &data), expected, "call {nr} with {args:x?} under {set:?}");
+                }
+            }
+            let foreign = bpf::interpret::Data { nr: 2, arch: 0x4000_0003, args: [0; 6] };
+            assert_eq!(bpf::interpret::run(&program, &foreign), libc::SECCOMP_RET_KILL_PROCESS);
         }
     }
 

@@ -1,8 +1,8 @@
 //! Every x86_64 system call, as data: how sydbox treats it and why.
 //!
 //! A call that is not in this table is refused with ENOSYS by the ABI
-//! filter (`super::abi_program`), so a path-taking call added by a future
-//! kernel cannot bypass the policy. Argument indexes count from 0.
+//! guard of the command's filter (`super::build`), so a path-taking call
+//! added by a future kernel cannot bypass the policy. Argument indexes count from 0.
 #![forbid(unsafe_code)]
 
 /// Where a call's path and its directory descriptor are.

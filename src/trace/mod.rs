@@ -100,7 +100,7 @@ enum Outcome {
     AtExit(AtExit),
     /// Add this filter before the call takes effect: run seccomp(2) in
     /// its place, then restart the call, which the new filter then covers.
-    AddFilter { program: seccompiler::BpfProgram, added: crate::seccomp::TraceSet },
+    AddFilter { program: crate::seccomp::BpfProgram, added: crate::seccomp::TraceSet },
 }
 
 /// The end of a run: the status and the violations reported.
@@ -139,7 +139,7 @@ pub struct Supervisor {
     notifications: u64,
     /// Filters to add at a thread's next `PTRACE_INTERRUPT` stop, after a
     /// magic call that arrived by notification enabled a category.
-    pending_filters: HashMap<i32, (seccompiler::BpfProgram, crate::seccomp::TraceSet)>,
+    pending_filters: HashMap<i32, (crate::seccomp::BpfProgram, crate::seccomp::TraceSet)>,
     /// The path each process's last exec check allowed, compared with
     /// `/proc/PID/exe` at the exec event.
     exec_allowed: HashMap<i32, Vec<u8>>,
@@ -789,7 +789,7 @@ impl Supervisor {
     /// SECCOMP_FILTER_FLAG_TSYNC, &prog)`, with the program written into
     /// the tracee's stack below the red zone. The process already has
     /// `no_new_privs`, set before its first filter.
-    fn rewrite_into_seccomp(&mut self, tid: i32, regs: user_regs_struct, program: &[seccompiler::sock_filter]) -> Result<(), Errno> {
+    fn rewrite_into_seccomp(&mut self, tid: i32, regs: user_regs_struct, program: &[crate::seccomp::SockFilter]) -> Result<(), Errno> {
         let call = seccomp_call_regs(Pid::from_raw(tid), regs, program)?;
         ptrace::setregs(Pid::from_raw(tid), call)
     }
@@ -798,7 +798,7 @@ impl Supervisor {
     /// a notified magic call returned: it points the thread back at that
     /// call's `syscall` instruction with seccomp(2) arguments, and restores
     /// everything at the exit stop. Returns whether the thread was resumed.
-    fn inject_filter(&mut self, tid: i32, program: &[seccompiler::sock_filter], added: crate::seccomp::TraceSet) -> bool {
+    fn inject_filter(&mut self, tid: i32, program: &[crate::seccomp::SockFilter], added: crate::seccomp::TraceSet) -> bool {
         let pid = Pid::from_raw(tid);
         let Ok(regs) = ptrace::getregs(pid) else { return false };
         // `syscall` is the two bytes 0f 05 just before the resume address.
@@ -1703,7 +1703,7 @@ impl FromBytesCompat for std::ffi::OsStr {
 /// Writes `program` and its `sock_fprog` below the red zone of a stopped
 /// thread's stack and returns registers that make the current system call
 /// `seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog)`.
-fn seccomp_call_regs(pid: Pid, regs: user_regs_struct, program: &[seccompiler::sock_filter]) -> Result<user_regs_struct, Errno> {
+fn seccomp_call_regs(pid: Pid, regs: user_regs_struct, program: &[crate::seccomp::SockFilter]) -> Result<user_regs_struct, Errno> {
     let mut code = Vec::with_capacity(program.len() * 8);
     for insn in program {
         code.extend_from_slice(&insn.code.to_ne_bytes());
