@@ -45,7 +45,22 @@ pub struct View {
 /// in `/proc/TID/status`), which is what `/proc/self` means inside
 /// `--isolate`. `None` when the thread is gone.
 pub fn namespace_ids(tid: i32) -> Option<(i32, i32)> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    use std::io::Read as _;
+    // The file has no size, so `read_to_string` would read it in growing
+    // pieces, eight calls in all; the fields wanted are in the first
+    // kilobyte, so one buffer takes them in one or two calls.
+    let mut file = std::fs::File::open(format!("/proc/{tid}/status")).ok()?;
+    let mut buffer = [0u8; 4096];
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    let status = String::from_utf8_lossy(&buffer[..filled]);
     let last = |key: &str| -> Option<i32> {
         let line = status.lines().find(|l| l.starts_with(key))?;
         line[key.len()..].split_whitespace().last()?.parse().ok()
