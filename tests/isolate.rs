@@ -95,6 +95,29 @@ fn masked_reads_are_reported_by_every_route() {
 }
 
 #[test]
+fn every_file_mask_is_a_read_only_nodev_mount() {
+    require_ptrace!();
+    require_userns!();
+    // The first file mask is mounted and restricted; the others are binds
+    // of it, which keep its flags.
+    let case = isolated_case();
+    let out = case.run_program("/bin/cat", ["/proc/self/mountinfo"]);
+    out.expect_success();
+    let masks: Vec<&str> = out.stdout.lines().filter(|line| line.split(' ').nth(4).is_some_and(|at| at.contains("shadow"))).collect();
+    let expected = ["/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-"]
+        .iter()
+        .filter(|path| std::path::Path::new(path).exists())
+        .count();
+    assert_eq!(masks.len(), expected, "one mount per mask: {}", out.details());
+    for line in masks {
+        let options: Vec<&str> = line.split(' ').nth(5).unwrap_or("").split(',').collect();
+        for flag in ["ro", "nodev", "nosuid"] {
+            assert!(options.contains(&flag), "a mask lacks {flag}: {line}");
+        }
+    }
+}
+
+#[test]
 fn mounts_stay_out_of_the_host_table() {
     require_ptrace!();
     require_userns!();

@@ -217,6 +217,9 @@ pub fn apply(plan: &MountPlan) -> Result<(), ViewError> {
     pivot_root(".", "oldroot").map_err(fail("pivot_root", STAGE))?;
     chdir("/").map_err(fail("chdir", "/"))?;
 
+    // The first file mask, once mounted: later file masks are binds of it,
+    // and a bind keeps the read-only, nodev and nosuid flags of its source.
+    let mut file_mask: Option<PathBuf> = None;
     for op in &plan.ops {
         match op {
             MountOp::CreateHostDir { .. } => {}
@@ -244,10 +247,23 @@ pub fn apply(plan: &MountPlan) -> Result<(), ViewError> {
                 let target = view(target);
                 if *directory {
                     tmpfs(&target, "0555", MsFlags::MS_RDONLY)?;
+                } else if let Some(source) = &file_mask {
+                    // The mask file exists on the host, so its mount point
+                    // usually exists in the view too.
+                    let copy = || mount(Some(source.as_path()), &target, None::<&str>, MsFlags::MS_BIND, None::<&str>);
+                    let copied = match copy() {
+                        Err(Errno::ENOENT) => {
+                            make_mount_point(&target, false)?;
+                            copy()
+                        }
+                        other => other,
+                    };
+                    copied.map_err(fail("mount(MS_BIND)", &target))?;
                 } else {
                     // A file masked by /dev/null on a nodev mount: every
                     // open fails with EACCES.
                     bind(&host("/dev/null"), &target, true, true)?;
+                    file_mask = Some(target);
                 }
             }
             MountOp::RemountRootReadOnly => {
