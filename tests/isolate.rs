@@ -95,7 +95,7 @@ fn masked_reads_are_reported_by_every_route() {
 }
 
 #[test]
-fn every_file_mask_is_a_read_only_nodev_mount() {
+fn file_masks_read_only_nodev_nosuid() {
     require_ptrace!();
     require_userns!();
     // The first file mask is mounted and restricted; the others are binds

@@ -386,7 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_matching_group_decides() {
+    fn groups_first_match_decides() {
         let groups = [
             Group { action: ERRNO_EPERM, calls: BTreeMap::from([(10, vec![Rule::new(vec![condition(0, ArgLen::Dword, CmpOp::Eq, 7)])])]) },
             Group { action: libc::SECCOMP_RET_TRACE, calls: BTreeMap::from([(10, vec![]), (11, vec![])]) },
@@ -399,7 +399,7 @@ mod tests {
     }
 
     #[test]
-    fn conditions_compare_the_width_they_name() {
+    fn conditions_compare_named_width() {
         let rules = vec![
             Rule::new(vec![condition(1, ArgLen::Qword, CmpOp::Eq, 0x1_0000_0002)]),
             Rule::new(vec![condition(2, ArgLen::Dword, CmpOp::Ne, 5), condition(3, ArgLen::Qword, CmpOp::Ne, 1 << 40)]),
@@ -425,7 +425,7 @@ mod tests {
     }
 
     #[test]
-    fn the_guard_kills_other_architectures_and_refuses_missing_numbers() {
+    fn guard_kills_foreign_arch_and_missing_calls() {
         let guard = Guard { arch: X86_64, missing: vec![(5, 9), (1000, u32::MAX)] };
         let groups = [Group { action: ERRNO_EPERM, calls: BTreeMap::from([(4, vec![])]) }];
         let program = compile(Some(&guard), &groups, libc::SECCOMP_RET_ALLOW).unwrap();
@@ -445,7 +445,7 @@ mod tests {
     }
 
     #[test]
-    fn far_halves_are_reached_through_an_unconditional_jump() {
+    fn far_halves_use_unconditional_jump() {
         // Enough bodies that the lower half of the search exceeds 255
         // instructions.
         let long = |nr: u64| {

@@ -104,7 +104,7 @@ fn bits_clear(arg: u8, bits: u64) -> Rule {
     Rule::new(vec![condition(arg, ArgLen::Qword, CmpOp::MaskedEq(bits), 0)])
 }
 
-/// One action's rules, keyed by call number.
+/// Builds the group of one action from its rules, keyed by call number.
 fn group(action: u32, rules: BTreeMap<i64, Vec<Rule>>) -> Group {
     let calls = rules.into_iter().map(|(nr, chain)| (u32::try_from(nr).expect("a call number"), chain)).collect();
     Group { action, calls }
@@ -288,9 +288,9 @@ fn errno(value: i32) -> u32 {
 /// - the ABI guard: a foreign architecture kills the process (until an
 ///   i386 table exists), and an x32 call, a number above the table or a
 ///   number the table lacks fails with ENOSYS;
-/// - the refusals, each with its errno; where two could match the same
-///   call, the order is the one the kernel would give them as separate
-///   filters (the newest of equal rank wins);
+/// - the refusals, each with its errno. Where two could match the same
+///   call, they come in the order the kernel would give them as separate
+///   filters, where the newest of equal rank wins;
 /// - the calls of the categories in force, sent to the supervisor by user
 ///   notification (a round trip of a few microseconds, against a ptrace
 ///   stop's tens): a build makes tens of thousands of them, stat-family
@@ -301,7 +301,7 @@ fn errno(value: i32) -> u32 {
 /// analyses each filter it installs, at a cost that grows with the
 /// filter's length, and every start of a command pays it.
 ///
-/// `emulate_nondumpable` answers `prctl(PR_SET_DUMPABLE, 0)` with success
+/// `emulate_nondumpable` makes `prctl(PR_SET_DUMPABLE, 0)` return success
 /// without letting it take effect: an unprivileged supervisor could not
 /// read the memory of a non-dumpable tracee, and every check of its calls
 /// would fail closed (design section 5).
@@ -369,9 +369,9 @@ mod tests {
         assert!(trace_program(&set).unwrap().len() < 4096);
     }
 
-    /// The filters as separate programs, one per action, compiled by
-    /// seccompiler, as sydbox installed them before they became one
-    /// program: the reference the one program must agree with.
+    /// Builds the filters as separate programs, one per action, compiled
+    /// by seccompiler, as sydbox installed them before they became one
+    /// program. The one program must decide every call as they do.
     fn reference_stack(set: &TraceSet, restrict: &Restrictions, dumpable: bool) -> Vec<BpfProgram> {
         use seccompiler::{SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule};
         let convert = |rules: BTreeMap<i64, Vec<Rule>>| -> BTreeMap<i64, Vec<SeccompRule>> {
@@ -405,6 +405,7 @@ mod tests {
             let program: seccompiler::BpfProgram = filter.try_into().unwrap();
             program.iter().map(|i| SockFilter { code: i.code, jt: i.jt, jf: i.jf, k: i.k }).collect()
         };
+
         let mut stack = Vec::new();
         let restricted = restrict_rules(restrict);
         if !restricted.is_empty() {
@@ -419,6 +420,7 @@ mod tests {
             ]);
             stack.push(compile(BTreeMap::from([(libc::SYS_prctl, vec![rule])]), SeccompAction::Errno(0)));
         }
+
         let mut notified = trace_rules(set);
         let bind = notified.remove_entry(&libc::SYS_bind);
         if !notified.is_empty() {
@@ -436,8 +438,8 @@ mod tests {
         stack
     }
 
-    /// What the kernel returns for a stack of filters: the most severe
-    /// action, and of equal ones the newest filter's.
+    /// Combines the results of a stack of filters as the kernel does: the
+    /// most severe action wins, and of equal ones the newest filter's.
     fn stack_result(abi: u32, stack: &[BpfProgram], data: &bpf::interpret::Data) -> u32 {
         let mut result = libc::SECCOMP_RET_ALLOW;
         let rank = |value: u32| (value & 0xffff_0000) as i32;
@@ -461,7 +463,7 @@ mod tests {
     }
 
     #[test]
-    fn the_one_program_decides_as_the_stack_of_filters_did() {
+    fn merged_program_matches_filter_stack() {
         let full = TraceSet { exec: true, read: true, write: true, network: true, magic: true, processes: true };
         let paludis = TraceSet { write: true, network: true, magic: true, ..TraceSet::default() };
         let both = Restrictions { file_control: true, shared_memory_writable: true };
@@ -471,6 +473,7 @@ mod tests {
             (TraceSet { read: true, ..paludis }, Restrictions { file_control: true, ..Restrictions::default() }, true),
             (TraceSet::default(), Restrictions::default(), false),
         ];
+
         // Argument values: every value and mask the rules test, nearby
         // values, and high halves set.
         let mut pool = vec![0u64, 1, 2, u64::MAX, 1 << 32, 0xffff_ffff];
@@ -485,6 +488,7 @@ mod tests {
         pool.extend([libc::PR_SET_DUMPABLE as u64, libc::F_SETFL as u64]);
         pool.sort_unstable();
         pool.dedup();
+
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = move || {
             seed ^= seed << 13;
@@ -493,6 +497,7 @@ mod tests {
             seed
         };
         let numbers: Vec<u32> = (0..=table::MAX_NR + 2).chain([0x4000_0000, 0x4000_0101, u32::MAX]).collect();
+
         for (set, restrict, dumpable) in cases {
             let program = build(&set, &restrict, dumpable).unwrap().program;
             let stack = reference_stack(&set, &restrict, dumpable);

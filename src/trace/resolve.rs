@@ -46,9 +46,9 @@ pub struct View {
 /// `--isolate`. `None` when the thread is gone.
 pub fn namespace_ids(tid: i32) -> Option<(i32, i32)> {
     use std::io::Read as _;
-    // The file has no size, so `read_to_string` would read it in growing
-    // pieces, eight calls in all; the fields wanted are in the first
-    // kilobyte, so one buffer takes them in one or two calls.
+    // The file reports no size, so `read_to_string` would read it in eight
+    // growing pieces. The fields wanted are in the first kilobyte, and one
+    // 4 KiB buffer takes the whole file in one or two calls.
     let mut file = std::fs::File::open(format!("/proc/{tid}/status")).ok()?;
     let mut buffer = [0u8; 4096];
     let mut filled = 0;
