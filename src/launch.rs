@@ -475,7 +475,7 @@ pub fn run_isolated(
 
     let uid = nix::unistd::getuid();
     let gid = nix::unistd::getgid();
-    let flags = crate::ns::clone_flags(isolate.plan.new_netns);
+    let flags = crate::ns::clone_flags();
     // SAFETY: the supervisor is single-threaded here (it starts no
     // threads, and tracing writes synchronously).
     match unsafe { crate::ns::clone_into_namespaces(flags) }? {

@@ -69,15 +69,23 @@ pub fn run(pid1: Pid1) -> ! {
     drop(pid1.maps_written);
 
     // Now the owner of the new user namespace, with every capability in it.
+    // The network namespace is made on the side while the view is built.
+    let netns = if pid1.plan.new_netns {
+        // SAFETY: pid 1 is single-threaded.
+        match unsafe { super::NetnsHelper::start() } {
+            Ok(helper) => Some(helper),
+            Err(err) => die(&err.to_string()),
+        }
+    } else {
+        None
+    };
     if let Err(err) = nix::unistd::sethostname(&pid1.plan.hostname) {
         die(&format!("sethostname({}) failed: {err}", pid1.plan.hostname));
     }
-    if pid1.plan.new_netns {
-        if let Err(err) = super::bring_up_loopback() {
-            die(&err.to_string());
-        }
-    }
     if let Err(err) = crate::view::apply::apply(&pid1.plan) {
+        die(&err.to_string());
+    }
+    if let Some(Err(err)) = netns.map(super::NetnsHelper::join) {
         die(&err.to_string());
     }
     if nix::unistd::chdir(&pid1.cwd).is_err() {
