@@ -536,6 +536,11 @@ pub fn run_isolated(
             }
             open_gate(seized_write).map_err(sys("write to the command's start pipe"))?;
             let listener = if programs.listener { take_listener(command, &hello_ours).ok() } else { None };
+            if programs.listener && listener.is_none() {
+                // The command waits for an acknowledgement that will not
+                // come: end its wait, and it exits with an error.
+                let _ = nix::sys::socket::shutdown(hello_ours.as_raw_fd(), nix::sys::socket::Shutdown::Both);
+            }
             if let Some(fd) = &listener {
                 let _ = crate::sys::notif_set_sync_wakeup(fd.as_raw_fd());
             }

@@ -97,6 +97,8 @@ pub enum BpfError {
     RuleTooLong(u32),
     #[error("call {0} is listed by a rule and also refused as missing")]
     Missing(u32),
+    #[error("the missing ranges are not in ascending order without overlaps")]
+    MissingOrder,
     #[error("the program has {0} instructions, more than the kernel's 4096")]
     TooLong(usize),
 }
@@ -158,6 +160,10 @@ enum Outcome {
 /// neighbours with the same fixed return merged.
 fn intervals(missing: &[(u32, u32)], groups: &[Group], default: u32) -> Result<Vec<(u32, Outcome)>, BpfError> {
     let enosys = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+    // A range inside another would end the outer one early below.
+    if missing.iter().any(|&(first, last)| first > last) || missing.windows(2).any(|pair| pair[1].0 <= pair[0].1) {
+        return Err(BpfError::MissingOrder);
+    }
     // Every number where the outcome may change, with the outcome from it on.
     let mut starts: BTreeMap<u32, Outcome> = BTreeMap::new();
     starts.insert(0, Outcome::Return(default));
@@ -251,6 +257,10 @@ fn rule_block(nr: u32, rule: &Rule, action: u32) -> Result<Vec<SockFilter>, BpfE
                 code.push((jump(JEQ, value_low, 0, 0), Fail::WhenTrue));
             }
             CmpOp::MaskedEq(mask) => {
+                // Bits of the value outside the mask are ignored, as
+                // seccompiler does.
+                let value = condition.value & mask;
+                let (value_high, value_low) = ((value >> 32) as u32, value as u32);
                 let (mask_high, mask_low) = ((mask >> 32) as u32, mask as u32);
                 // A half whose mask and value are both 0 always passes.
                 if qword && (mask_high != 0 || value_high != 0) {
@@ -367,6 +377,62 @@ pub mod interpret {
             }
         }
     }
+
+    /// Checks `program` as the kernel does before it accepts it
+    /// (`bpf_check_classic` and `seccomp_check_filter`), for the
+    /// instructions this module emits. The length must be 1 to 4096, every
+    /// jump must land inside the program, loads must be aligned and inside
+    /// `seccomp_data`, and the last instruction must be a return.
+    pub fn kernel_accepts(program: &[SockFilter]) -> Result<(), String> {
+        let len = program.len();
+        if len == 0 || len > MAX_LENGTH {
+            return Err(format!("length {len}"));
+        }
+        for (pc, insn) in program.iter().enumerate() {
+            match insn.code {
+                LD_W_ABS if insn.k >= 64 || insn.k % 4 != 0 => return Err(format!("load of {} at {pc}", insn.k)),
+                JA if insn.k as usize >= len - pc - 1 => return Err(format!("ja {} at {pc}", insn.k)),
+                JEQ | JGE if pc + usize::from(insn.jt) + 1 >= len || pc + usize::from(insn.jf) + 1 >= len => {
+                    return Err(format!("jump {}/{} at {pc}", insn.jt, insn.jf));
+                }
+                LD_W_ABS | JA | JEQ | JGE | RET | ALU_AND_K => {}
+                code => return Err(format!("code {code:#x} at {pc}")),
+            }
+        }
+        if program[len - 1].code != RET {
+            return Err("the last instruction is no return".into());
+        }
+        Ok(())
+    }
+
+    /// Emulates the program as the kernel's action cache does
+    /// (`seccomp_is_const_allow`). Returns `Some(true)` when the program
+    /// allows `nr` on `arch` whatever the arguments, and `None` when it
+    /// loads an argument.
+    pub fn const_allow(program: &[SockFilter], nr: u32, arch: u32) -> Option<bool> {
+        let mut a = 0u32;
+        let mut pc = 0usize;
+        while pc < program.len() {
+            let insn = program[pc];
+            pc += 1;
+            match insn.code {
+                LD_W_ABS => {
+                    a = match insn.k {
+                        NR => nr,
+                        ARCH => arch,
+                        _ => return None,
+                    }
+                }
+                RET => return Some(insn.k == libc::SECCOMP_RET_ALLOW),
+                JA => pc += insn.k as usize,
+                JEQ => pc += usize::from(if a == insn.k { insn.jt } else { insn.jf }),
+                JGE => pc += usize::from(if a >= insn.k { insn.jt } else { insn.jf }),
+                ALU_AND_K => a &= insn.k,
+                _ => return Some(false),
+            }
+        }
+        panic!("ran off the end of the program");
+    }
 }
 
 #[cfg(test)]
@@ -422,6 +488,13 @@ mod tests {
         assert_eq!(at([0, 0, 5, 0, 0x0100_0000_0040, 0]), libc::SECCOMP_RET_ALLOW);
         assert_eq!(at([0, 0, 5, 0, 0xff00_0000_0000, 0]), ERRNO_EPERM);
         assert_eq!(at([0, 0, 5, 0, 0, 0]), libc::SECCOMP_RET_ALLOW);
+
+        // Bits of the value outside the mask do not count.
+        let loose = vec![Rule::new(vec![condition(0, ArgLen::Qword, CmpOp::MaskedEq(0xff), 0x1ff)])];
+        let groups = [Group { action: ERRNO_EPERM, calls: BTreeMap::from([(3, loose)]) }];
+        let program = compile(None, &groups, libc::SECCOMP_RET_ALLOW).unwrap();
+        assert_eq!(run(&program, &data(3, [0xff, 0, 0, 0, 0, 0])), ERRNO_EPERM);
+        assert_eq!(run(&program, &data(3, [0x1fe, 0, 0, 0, 0, 0])), libc::SECCOMP_RET_ALLOW);
     }
 
     #[test]
@@ -442,6 +515,8 @@ mod tests {
         assert_eq!(run(&program, &foreign), libc::SECCOMP_RET_KILL_PROCESS);
         let overlap = Guard { arch: X86_64, missing: vec![(4, 4)] };
         assert_eq!(compile(Some(&overlap), &groups, libc::SECCOMP_RET_ALLOW), Err(BpfError::Missing(4)));
+        let nested = Guard { arch: X86_64, missing: vec![(5, 12), (8, 9)] };
+        assert_eq!(compile(Some(&nested), &groups, libc::SECCOMP_RET_ALLOW), Err(BpfError::MissingOrder));
     }
 
     #[test]

@@ -373,38 +373,8 @@ mod tests {
     /// by seccompiler, as sydbox installed them before they became one
     /// program. The one program must decide every call as they do.
     fn reference_stack(set: &TraceSet, restrict: &Restrictions, dumpable: bool) -> Vec<BpfProgram> {
-        use seccompiler::{SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule};
-        let convert = |rules: BTreeMap<i64, Vec<Rule>>| -> BTreeMap<i64, Vec<SeccompRule>> {
-            rules
-                .into_iter()
-                .map(|(nr, chain)| {
-                    let chain = chain
-                        .iter()
-                        .map(|rule| {
-                            let conditions = rule.conditions.iter().map(|c| {
-                                let len = match c.len {
-                                    ArgLen::Dword => SeccompCmpArgLen::Dword,
-                                    ArgLen::Qword => SeccompCmpArgLen::Qword,
-                                };
-                                let op = match c.op {
-                                    CmpOp::Eq => SeccompCmpOp::Eq,
-                                    CmpOp::Ne => SeccompCmpOp::Ne,
-                                    CmpOp::MaskedEq(mask) => SeccompCmpOp::MaskedEq(mask),
-                                };
-                                SeccompCondition::new(c.arg, len, op, c.value).unwrap()
-                            });
-                            SeccompRule::new(conditions.collect()).unwrap()
-                        })
-                        .collect();
-                    (nr, chain)
-                })
-                .collect()
-        };
-        let compile = |rules: BTreeMap<i64, Vec<Rule>>, action: SeccompAction| -> BpfProgram {
-            let filter = SeccompFilter::new(convert(rules), SeccompAction::Allow, action, seccompiler::TargetArch::x86_64).unwrap();
-            let program: seccompiler::BpfProgram = filter.try_into().unwrap();
-            program.iter().map(|i| SockFilter { code: i.code, jt: i.jt, jf: i.jf, k: i.k }).collect()
-        };
+        use seccompiler::SeccompAction;
+        let compile = seccompiler_program;
 
         let mut stack = Vec::new();
         let restricted = restrict_rules(restrict);
@@ -414,11 +384,7 @@ mod tests {
         stack.push(compile(refuse_rules(libc::EPERM), SeccompAction::Errno(libc::EPERM as u32)));
         stack.push(compile(refuse_rules(libc::ENOSYS), SeccompAction::Errno(libc::ENOSYS as u32)));
         if dumpable {
-            let rule = Rule::new(vec![
-                condition(0, ArgLen::Dword, CmpOp::Eq, libc::PR_SET_DUMPABLE as u64),
-                condition(1, ArgLen::Qword, CmpOp::Eq, 0),
-            ]);
-            stack.push(compile(BTreeMap::from([(libc::SYS_prctl, vec![rule])]), SeccompAction::Errno(0)));
+            stack.push(compile(dumpable_rules(), SeccompAction::Errno(0)));
         }
 
         let mut notified = trace_rules(set);
@@ -515,6 +481,190 @@ mod tests {
             }
             let foreign = bpf::interpret::Data { nr: 2, arch: 0x4000_0003, args: [0; 6] };
             assert_eq!(bpf::interpret::run(&program, &foreign), libc::SECCOMP_RET_KILL_PROCESS);
+        }
+    }
+
+    /// Returns the values worth testing against one condition. These are
+    /// its value and the value with one bit flipped in the low half, the
+    /// high half or the sign bit. For a mask they also flip the lowest and
+    /// highest masked bit of each half, and set the bits the mask ignores.
+    fn probes(c: &Condition) -> Vec<u64> {
+        let mut out = vec![c.value, c.value ^ 1, c.value ^ (1 << 32), c.value ^ (1 << 63), !c.value];
+        if let CmpOp::MaskedEq(mask) = c.op {
+            out.extend([c.value | !mask, c.value | (!mask & 0x5555_5555_5555_5555)]);
+            for half in [mask & 0xffff_ffff, mask & !0xffff_ffff] {
+                if half != 0 {
+                    out.extend([c.value ^ (half & half.wrapping_neg()), c.value ^ (1 << (63 - half.leading_zeros()))]);
+                }
+            }
+        }
+        out
+    }
+
+    /// Returns every combination of the probes of a call's conditions,
+    /// with the arguments no condition tests all 0 or all 1 bits.
+    fn directed_arguments(conditions: &[Condition]) -> Vec<[u64; 6]> {
+        let mut per_arg: BTreeMap<u8, Vec<u64>> = BTreeMap::new();
+        for c in conditions {
+            per_arg.entry(c.arg).or_default().extend(probes(c));
+        }
+        for values in per_arg.values_mut() {
+            values.sort_unstable();
+            values.dedup();
+        }
+        let mut out = Vec::new();
+        for background in [0u64, u64::MAX] {
+            let mut partial = vec![[background; 6]];
+            for (&arg, values) in &per_arg {
+                partial = partial
+                    .iter()
+                    .flat_map(|args| values.iter().map(move |&v| {
+                        let mut args = *args;
+                        args[usize::from(arg)] = v;
+                        args
+                    }))
+                    .collect();
+            }
+            out.extend(partial);
+        }
+        out
+    }
+
+    fn dumpable_rules() -> BTreeMap<i64, Vec<Rule>> {
+        let rule = Rule::new(vec![
+            condition(0, ArgLen::Dword, CmpOp::Eq, libc::PR_SET_DUMPABLE as u64),
+            condition(1, ArgLen::Qword, CmpOp::Eq, 0),
+        ]);
+        BTreeMap::from([(libc::SYS_prctl, vec![rule])])
+    }
+
+    /// Collects the conditions of each call listed in `maps`.
+    fn conditions_by_call(maps: &[BTreeMap<i64, Vec<Rule>>]) -> BTreeMap<u32, Vec<Condition>> {
+        let mut out: BTreeMap<u32, Vec<Condition>> = BTreeMap::new();
+        for map in maps {
+            for (&nr, rules) in map {
+                let entry = out.entry(nr as u32).or_default();
+                entry.extend(rules.iter().flat_map(|r| r.conditions.iter().copied()));
+            }
+        }
+        out
+    }
+
+    fn every_trace_set() -> Vec<TraceSet> {
+        (0..64u32)
+            .map(|bits| TraceSet {
+                exec: bits & 1 != 0,
+                read: bits & 2 != 0,
+                write: bits & 4 != 0,
+                network: bits & 8 != 0,
+                magic: bits & 16 != 0,
+                processes: bits & 32 != 0,
+            })
+            .collect()
+    }
+
+    /// Checks that the kernel would accept `program` and that a foreign
+    /// architecture kills the process at every number. Also checks that the
+    /// kernel's action cache allows exactly the calls neither listed nor
+    /// in `missing`.
+    fn check_kernel_view(program: &[SockFilter], listed: &BTreeMap<u32, Vec<Condition>>, missing: &[(u32, u32)]) {
+        bpf::interpret::kernel_accepts(program).unwrap();
+        const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+        for nr in (0..=table::MAX_NR + 2).chain([0x4000_0000, 0x8000_0000, u32::MAX]) {
+            for arch in [AUDIT_ARCH_I386, AUDIT_ARCH_X86_64 ^ 1, 0] {
+                let data = bpf::interpret::Data { nr, arch, args: [u64::MAX; 6] };
+                assert_eq!(bpf::interpret::run(program, &data), libc::SECCOMP_RET_KILL_PROCESS, "call {nr} on {arch:#x}");
+                assert_eq!(bpf::interpret::const_allow(program, nr, arch), Some(false));
+            }
+            let in_missing_range = missing.iter().any(|&(first, last)| (first..=last).contains(&nr));
+            let cached = bpf::interpret::const_allow(program, nr, AUDIT_ARCH_X86_64);
+            match listed.get(&nr) {
+                Some(_) => assert_ne!(cached, Some(true), "call {nr} is listed yet cached"),
+                None => assert_eq!(cached, Some(!in_missing_range), "call {nr} is not listed"),
+            }
+        }
+    }
+
+    #[test]
+    fn merged_program_matches_stack_on_probes() {
+        let singles = [
+            TraceSet { exec: true, ..TraceSet::default() },
+            TraceSet { read: true, ..TraceSet::default() },
+            TraceSet { write: true, ..TraceSet::default() },
+            TraceSet { network: true, ..TraceSet::default() },
+            TraceSet { magic: true, ..TraceSet::default() },
+            TraceSet { processes: true, ..TraceSet::default() },
+            TraceSet { exec: true, read: true, write: true, network: true, magic: true, processes: true },
+            TraceSet::default(),
+        ];
+        let both = Restrictions { file_control: true, shared_memory_writable: true };
+        for set in singles {
+            for (restrict, dumpable) in [(both, true), (Restrictions::default(), false)] {
+                let program = build(&set, &restrict, dumpable).unwrap().program;
+                let stack = reference_stack(&set, &restrict, dumpable);
+                let mut maps = vec![trace_rules(&set), refuse_rules(libc::EPERM), refuse_rules(libc::ENOSYS), restrict_rules(&restrict)];
+                if dumpable {
+                    maps.push(dumpable_rules());
+                }
+                let listed = conditions_by_call(&maps);
+                for (&nr, conditions) in &listed {
+                    for args in directed_arguments(conditions) {
+                        let data = bpf::interpret::Data { nr, arch: AUDIT_ARCH_X86_64, args };
+                        let expected = stack_result(reference_abi(nr), &stack, &data);
+                        assert_eq!(bpf::interpret::run(&program, &data), expected, "call {nr} with {args:x?} under {set:?}");
+                    }
+                }
+                check_kernel_view(&program, &listed, &missing_ranges());
+            }
+        }
+    }
+
+    /// Compiles one filter with seccompiler, as sydbox compiled each of its
+    /// filters before it built its own programs.
+    fn seccompiler_program(rules: BTreeMap<i64, Vec<Rule>>, action: seccompiler::SeccompAction) -> BpfProgram {
+        use seccompiler::{SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule};
+        let mut converted = BTreeMap::new();
+        for (nr, chain) in rules {
+            let chain = chain
+                .iter()
+                .map(|rule| {
+                    let conditions = rule.conditions.iter().map(|c| {
+                        let len = match c.len {
+                            ArgLen::Dword => SeccompCmpArgLen::Dword,
+                            ArgLen::Qword => SeccompCmpArgLen::Qword,
+                        };
+                        let op = match c.op {
+                            CmpOp::Eq => SeccompCmpOp::Eq,
+                            CmpOp::Ne => SeccompCmpOp::Ne,
+                            CmpOp::MaskedEq(mask) => SeccompCmpOp::MaskedEq(mask),
+                        };
+                        SeccompCondition::new(c.arg, len, op, c.value).unwrap()
+                    });
+                    SeccompRule::new(conditions.collect()).unwrap()
+                })
+                .collect();
+            converted.insert(nr, chain);
+        }
+        let filter = SeccompFilter::new(converted, seccompiler::SeccompAction::Allow, action, seccompiler::TargetArch::x86_64).unwrap();
+        let program: seccompiler::BpfProgram = filter.try_into().unwrap();
+        program.iter().map(|i| SockFilter { code: i.code, jt: i.jt, jf: i.jf, k: i.k }).collect()
+    }
+
+    #[test]
+    fn trace_program_matches_seccompiler() {
+        for set in every_trace_set() {
+            let program = trace_program(&set).unwrap();
+            let rules = trace_rules(&set);
+            let listed = conditions_by_call(std::slice::from_ref(&rules));
+            let reference = seccompiler_program(rules.clone(), seccompiler::SeccompAction::Trace(0));
+            for nr in (0..=table::MAX_NR + 2).chain([0x4000_0000 | 2, u32::MAX]) {
+                let cases = listed.get(&nr).map_or_else(|| vec![[0u64; 6], [u64::MAX; 6]], |c| directed_arguments(c));
+                for args in cases {
+                    let data = bpf::interpret::Data { nr, arch: AUDIT_ARCH_X86_64, args };
+                    assert_eq!(bpf::interpret::run(&program, &data), bpf::interpret::run(&reference, &data), "call {nr} with {args:x?} under {set:?}");
+                }
+            }
+            check_kernel_view(&program, &listed, &[]);
         }
     }
 
