@@ -23,8 +23,9 @@ fn fail(call: &'static str, target: impl Into<String>) -> impl FnOnce(Errno) -> 
     move |source| NsError { call, target, source }
 }
 
-/// The namespaces `--isolate` creates with its `clone(2)`. A new network
-/// namespace, when the plan has one, is made by pid 1 (`NetnsHelper`).
+/// Returns the namespaces `--isolate` creates with its `clone(2)`. A new
+/// network namespace, when the plan has one, is made by pid 1
+/// (`NetnsHelper`).
 pub fn clone_flags() -> libc::c_int {
     libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS
 }

@@ -77,18 +77,19 @@ pub struct Group {
     pub calls: BTreeMap<u32, Vec<Rule>>,
 }
 
-/// What the program does before any group is consulted.
+/// The checks made before any group: the architecture and the missing
+/// call numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guard {
     /// The `AUDIT_ARCH_*` value of the only architecture allowed; any
     /// other kills the process.
     pub arch: u32,
-    /// Call numbers answered with ENOSYS whatever the groups say, as
+    /// Call numbers that fail with ENOSYS whatever the groups contain, as
     /// inclusive ranges in ascending order.
     pub missing: Vec<(u32, u32)>,
 }
 
-/// Why a program could not be built.
+/// An error that stops a program from being built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BpfError {
     #[error("argument index {0} is out of range (0 to 5)")]
@@ -146,7 +147,7 @@ pub fn compile(guard: Option<&Guard>, groups: &[Group], default: u32) -> Result<
     Ok(program)
 }
 
-/// What the program does for a range of call numbers.
+/// The code for a range of call numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
     /// Returns this value whatever the arguments.
@@ -164,6 +165,7 @@ fn intervals(missing: &[(u32, u32)], groups: &[Group], default: u32) -> Result<V
     if missing.iter().any(|&(first, last)| first > last) || missing.windows(2).any(|pair| pair[1].0 <= pair[0].1) {
         return Err(BpfError::MissingOrder);
     }
+
     // Every number where the outcome may change, with the outcome from it on.
     let mut starts: BTreeMap<u32, Outcome> = BTreeMap::new();
     starts.insert(0, Outcome::Return(default));
@@ -173,6 +175,7 @@ fn intervals(missing: &[(u32, u32)], groups: &[Group], default: u32) -> Result<V
             starts.entry(next).or_insert(Outcome::Return(default));
         }
     }
+
     let listed: std::collections::BTreeSet<u32> = groups.iter().flat_map(|g| g.calls.keys().copied()).collect();
     for nr in listed {
         if missing.iter().any(|&(first, last)| (first..=last).contains(&nr)) {
@@ -183,6 +186,7 @@ fn intervals(missing: &[(u32, u32)], groups: &[Group], default: u32) -> Result<V
             starts.entry(next).or_insert(Outcome::Return(default));
         }
     }
+
     let mut merged: Vec<(u32, Outcome)> = Vec::new();
     for (start, outcome) in starts {
         match (merged.last(), &outcome) {
@@ -193,8 +197,8 @@ fn intervals(missing: &[(u32, u32)], groups: &[Group], default: u32) -> Result<V
     Ok(merged)
 }
 
-/// The code of one listed call: each group's rules in order, the first
-/// that holds returning its group's action.
+/// Builds the code of one listed call: each group's rules in order, and
+/// the first rule that matches returns its group's action.
 fn call_outcome(nr: u32, groups: &[Group], default: u32) -> Result<Outcome, BpfError> {
     let mut body = Vec::new();
     for group in groups {
@@ -227,7 +231,7 @@ enum Fail {
     WhenFalse,
 }
 
-/// The code of one rule: its conditions, then `ret action`.
+/// Builds the code of one rule: its conditions, then `ret action`.
 fn rule_block(nr: u32, rule: &Rule, action: u32) -> Result<Vec<SockFilter>, BpfError> {
     let mut code: Vec<(SockFilter, Fail)> = Vec::new();
     for condition in &rule.conditions {
@@ -262,13 +266,14 @@ fn rule_block(nr: u32, rule: &Rule, action: u32) -> Result<Vec<SockFilter>, BpfE
                 let value = condition.value & mask;
                 let (value_high, value_low) = ((value >> 32) as u32, value as u32);
                 let (mask_high, mask_low) = ((mask >> 32) as u32, mask as u32);
-                // A half whose mask and value are both 0 always passes.
-                if qword && (mask_high != 0 || value_high != 0) {
+                // A half whose mask is 0 always passes, since its value is
+                // masked to 0 too.
+                if qword && mask_high != 0 {
                     code.push((stmt(LD_W_ABS, high), Fail::None));
                     code.push((stmt(ALU_AND_K, mask_high), Fail::None));
                     code.push((jump(JEQ, value_high, 0, 0), Fail::WhenFalse));
                 }
-                if mask_low != 0 || value_low != 0 {
+                if mask_low != 0 {
                     code.push((stmt(LD_W_ABS, low), Fail::None));
                     code.push((stmt(ALU_AND_K, mask_low), Fail::None));
                     code.push((jump(JEQ, value_low, 0, 0), Fail::WhenFalse));
@@ -291,8 +296,8 @@ fn rule_block(nr: u32, rule: &Rule, action: u32) -> Result<Vec<SockFilter>, BpfE
     Ok(block)
 }
 
-/// The binary search over the ranges, with the call number in the
-/// accumulator: `number >= start of the upper half` picks a half, down to
+/// Builds the binary search over the ranges. With the call number in the
+/// accumulator, `number >= start of the upper half` picks a half, down to
 /// one range, whose code follows.
 fn dispatch(ranges: &[(u32, Outcome)]) -> Vec<SockFilter> {
     if let [(_, outcome)] = ranges {

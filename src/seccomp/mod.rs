@@ -292,8 +292,8 @@ fn errno(value: i32) -> u32 {
 ///   call, they come in the order the kernel would give them as separate
 ///   filters, where the newest of equal rank wins;
 /// - the calls of the categories in force, sent to the supervisor by user
-///   notification (a round trip of a few microseconds, against a ptrace
-///   stop's tens): a build makes tens of thousands of them, stat-family
+///   notification, a round trip of a few microseconds against a ptrace
+///   stop's tens. A build makes tens of thousands of them, stat-family
 ///   calls for the magic interface above all;
 /// - bind, which stays on ptrace: its exit stop records a successful bind.
 ///
