@@ -11,6 +11,9 @@
 #   stat     stat(2) of an existing file. Runs native, under sydbox -c
 #            @paludis, and with core/trace/magic_lock:on too. With the
 #            lock off each call is a user notification; with it on, none.
+#            Also under micro/notifyfloor.c, which answers each such
+#            notification with no policy work: with a thread that blocks
+#            in the receive call, and with -p, polling as sydbox does.
 #   open     a read-only open(2) of an existing file. Runs native, under
 #            sydbox with read sandboxing in deny mode, the same under
 #            --isolate, and under --isolate -c @paludis. Deny mode resolves
@@ -50,8 +53,8 @@ fi
 # --isolate view contains them.
 work=$(mktemp -d /var/tmp/sydbox-micro.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-for program in statloop openloop churn mintracer; do
-  cc -O2 -o "$work/$program" "$repo/benches/micro/$program.c"
+for program in statloop openloop churn mintracer notifyfloor; do
+  cc -O2 -pthread -o "$work/$program" "$repo/benches/micro/$program.c"
 done
 cc -O2 -o "$work/floor" "$shared/tools/ptrace-floor.c"
 file=/etc/hostname
@@ -66,6 +69,8 @@ done
 cases=(
   "stat native|$work/statloop 100000 $file"
   "stat sydbox @paludis|$sydbox -c @paludis -- $work/statloop 100000 $file"
+  "stat notifyfloor (two threads)|$work/notifyfloor $work/statloop 100000 $file"
+  "stat notifyfloor -p (one thread, poll)|$work/notifyfloor -p $work/statloop 100000 $file"
   "stat sydbox @paludis, magic lock on|$sydbox -c @paludis -m core/trace/magic_lock:on -- $work/statloop 100000 $file"
   "open native|$work/openloop 20000 $file"
   "open sydbox read:deny|$sydbox ${read_deny[*]} -- $work/openloop 20000 $file"

@@ -3,7 +3,8 @@
 # sandbox, alternating them, and prints Markdown tables of medians and of
 # the ratio to native.
 #
-#   bash benches/run.sh [--quick] [--reps N] [--out DIR] [WORKLOAD...]
+#   bash benches/run.sh [--quick] [--reps N] [--sandboxes LIST] [--out DIR]
+#                       [WORKLOAD...]
 #
 # Workloads (default: all of them, in this order):
 #   startup  `true`, 50 samples per sandbox (5 with --quick)
@@ -36,11 +37,18 @@
 #   ptrace-only     benches/micro/mintracer.c: follows every process with
 #                   ptrace as sydbox does and does nothing else, the floor
 #                   of that design (churn and the package builds)
+#   notify-floor    benches/micro/notifyfloor.c: the same, plus a filter
+#                   that sends each path stat to it as a user notification,
+#                   which it reads and lets continue: the floor of sydbox
+#                   with the magic lock off (the package builds)
 #   strace          strace -f -qq -o /dev/null (a stop on every call)
 #   strace-seccomp  strace -f -qq --seccomp-bpf -e trace=%file,%process
 #                   -o /dev/null (seccomp-filtered stops, no policy work)
 #   syd3            Syd 3, when $SYD3 or `syd` on PATH names it, with the
 #                   policy of the syd3_policy function in this script
+#
+# --sandboxes LIST (comma-separated names from the list above) measures
+# only those; native is always measured, since the ratios are to it.
 #
 # --reps N sets the repetitions of the build, churn and files workloads
 # (default 5; 1 with --quick). --quick also shrinks the generated trees and
@@ -68,6 +76,7 @@ usage() {
 
 quick=0
 reps=
+only=
 out=
 workloads=()
 while [ $# -gt 0 ]; do
@@ -75,12 +84,21 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --reps) reps=${2:?--reps needs a number}; shift ;;
     --out) out=${2:?--out needs a folder}; shift ;;
+    --sandboxes) only=${2:?--sandboxes needs a comma-separated list}; shift ;;
     -h|--help) usage; exit 0 ;;
     startup|churn|files|git|hello|zlib|floor|memory) workloads+=("$1") ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+if [ -n "$only" ]; then
+  for name in ${only//,/ }; do
+    case $name in
+      native|sydbox|sydbox-lock|sydbox-isolate|sydbox-isolate-nomask|bwrap|ptrace-only|notify-floor|strace|strace-seccomp|syd3) ;;
+      *) echo "run.sh: unknown sandbox '$name' in --sandboxes (see --help)" >&2; exit 2 ;;
+    esac
+  done
+fi
 [ ${#workloads[@]} -gt 0 ] || workloads=(startup churn files git hello zlib floor memory)
 
 if [ "$quick" = 1 ]; then
@@ -127,6 +145,7 @@ for tool in bwrap strace git cc; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (Debian: bubblewrap, strace, git, gcc)" >&2; exit 1; }
 done
 cc -O2 -o "$work/mintracer" "$repo/benches/micro/mintracer.c"
+cc -O2 -pthread -o "$work/notifyfloor" "$repo/benches/micro/notifyfloor.c"
 
 # ---------------------------------------------------------------------------
 # Sandboxes
@@ -195,9 +214,15 @@ sandboxes_for() {
   case $1 in startup|hello) list+=(sydbox-isolate-nomask) ;; esac
   list+=(bwrap)
   case $1 in churn|hello|zlib) list+=(ptrace-only) ;; esac
+  case $1 in hello|zlib) list+=(notify-floor) ;; esac
   list+=(strace strace-seccomp)
   [ -n "$syd3" ] && list+=(syd3)
-  printf '%s\n' "${list[@]}"
+  local name
+  for name in "${list[@]}"; do
+    if [ -z "$only" ] || [ "$name" = native ] || [[ ",$only," == *",$name,"* ]]; then
+      printf '%s\n' "$name"
+    fi
+  done
 }
 
 # Fills the array `cmdline` with sandbox $2's command line for workload $1,
@@ -225,6 +250,7 @@ build_cmdline() {
       ;;
     bwrap) cmdline=("${bwrap_prefix[@]}" --chdir "$(workload_dir "$workload")") ;;
     ptrace-only) cmdline=("$work/mintracer") ;;
+    notify-floor) cmdline=("$work/notifyfloor") ;;
     strace) cmdline=(strace -f -qq -o /dev/null --) ;;
     strace-seccomp) cmdline=(strace -f -qq --seccomp-bpf -e trace=%file,%process -o /dev/null --) ;;
     syd3)
