@@ -11,8 +11,8 @@
 #   stat     stat(2) of an existing file. Runs native, under sydbox -c
 #            @paludis, and with core/trace/magic_lock:on too. With the
 #            lock off each call is a user notification; with it on, none.
-#            Also under micro/notifyfloor.c, which answers each such
-#            notification with no policy work: with a thread that blocks
+#            Also under micro/notifyfloor.c, which lets each such call
+#            continue with no policy work: with a thread that blocks
 #            in the receive call, and with -p, polling as sydbox does.
 #   open     a read-only open(2) of an existing file. Runs native, under
 #            sydbox with read sandboxing in deny mode, the same under

@@ -1,10 +1,10 @@
-/* The floor of the user-notification design for stat-family calls: it
- * follows every process with ptrace as mintracer.c does, and its seccomp
- * filter sends each path stat (stat, lstat, and newfstatat and statx
- * without AT_EMPTY_PATH) to the supervisor as a user notification. The
- * supervisor reads the path with one process_vm_readv and lets the call
- * continue, with no policy work. This is what sydbox @paludis with the
- * magic lock off must at least do for each such call.
+/* The floor of the user-notification design for stat-family calls. It
+ * follows every process with ptrace as mintracer.c does. Its seccomp filter
+ * sends each path stat (stat, lstat, and newfstatat and statx without
+ * AT_EMPTY_PATH) to the supervisor as a user notification. The supervisor
+ * reads the path with one process_vm_readv and lets the call continue,
+ * with no policy work. sydbox @paludis with the magic lock off does at
+ * least this much for each such call.
  *
  *   notifyfloor [-p] COMMAND [ARG...]
  *
@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 			perror("notifyfloor: seccomp");
 			_exit(126);
 		}
-		/* Wait until the supervisor holds its own copy of the listener. */
+		/* Wait until the supervisor has its own copy of the listener. */
 		if (write(ready[1], &byte, 1) != 1 || read(go[0], &byte, 1) != 1)
 			_exit(126);
 		close(LISTENER_SLOT);
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 		perror("notifyfloor: pidfd_getfd");
 		return 1;
 	}
-	/* sydbox asks for the same synchronous wake-up. */
+	/* sydbox sets the same synchronous wake-up flag. */
 	unsigned long long flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
 	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
 	if (write(go[1], &byte, 1) != 1) {
