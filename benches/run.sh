@@ -486,7 +486,7 @@ done
 
 echo "# sydbox benchmark run $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "- command: benches/run.sh $( [ "$quick" = 1 ] && echo '--quick ')--reps $reps ${workloads[*]}"
+echo "- command: benches/run.sh $( [ "$quick" = 1 ] && echo '--quick ')--reps $reps $( [ -n "$only" ] && echo "--sandboxes $only ")${workloads[*]}"
 echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 echo "- sydbox: $("$sydbox" -v 2>&1 | head -n 1)"
 echo "- bwrap: $(bwrap --version); strace: $(strace -V | head -n 1); git: $(git --version)"
