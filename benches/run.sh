@@ -48,7 +48,8 @@
 #                   policy of the syd3_policy function in this script
 #
 # --sandboxes LIST (comma-separated names from the list above) measures
-# only those; native is always measured, since the ratios are to it.
+# only those; native is always measured, since the ratios are to it. The
+# memory workload measures sydbox and sydbox-isolate whatever the list.
 #
 # --reps N sets the repetitions of the build, churn and files workloads
 # (default 5; 1 with --quick). --quick also shrinks the generated trees and
@@ -91,13 +92,17 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+declare -A selected=()
 if [ -n "$only" ]; then
-  for name in ${only//,/ }; do
+  IFS=, read -r -a names <<< "$only"
+  for name in "${names[@]}"; do
     case $name in
-      native|sydbox|sydbox-lock|sydbox-isolate|sydbox-isolate-nomask|bwrap|ptrace-only|notify-floor|strace|strace-seccomp|syd3) ;;
-      *) echo "run.sh: unknown sandbox '$name' in --sandboxes (see --help)" >&2; exit 2 ;;
+      native|sydbox|sydbox-lock|sydbox-isolate|sydbox-isolate-nomask|bwrap|ptrace-only|notify-floor|strace|strace-seccomp|syd3)
+        selected[$name]=1 ;;
+      *) echo "run.sh: unknown sandbox '$name' in --sandboxes '$only' (names are comma-separated, without spaces; see --help)" >&2; exit 2 ;;
     esac
   done
+  [ ${#selected[@]} -gt 0 ] || { echo "run.sh: --sandboxes '$only' names no sandbox (see --help)" >&2; exit 2; }
 fi
 [ ${#workloads[@]} -gt 0 ] || workloads=(startup churn files git hello zlib floor memory)
 
@@ -219,7 +224,7 @@ sandboxes_for() {
   [ -n "$syd3" ] && list+=(syd3)
   local name
   for name in "${list[@]}"; do
-    if [ -z "$only" ] || [ "$name" = native ] || [[ ",$only," == *",$name,"* ]]; then
+    if [ -z "$only" ] || [ "$name" = native ] || [ -n "${selected[$name]:-}" ]; then
       printf '%s\n' "$name"
     fi
   done
@@ -382,6 +387,7 @@ measure() {
   local workload=$1 rounds=$2 list=() round k n
   mapfile -t list < <(sandboxes_for "$workload")
   n=${#list[@]}
+  [ "$n" -gt 1 ] || echo "run.sh: none of --sandboxes '$only' applies to $workload, so only native runs (see --help)" >&2
   for round in $(seq 0 $((rounds - 1))); do
     for k in $(seq 0 $((n - 1))); do
       time_run "$workload" "${list[$(((round + k) % n))]}"

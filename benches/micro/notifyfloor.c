@@ -40,23 +40,25 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP 1
 #endif
 
-/* The child moves its listener here for the supervisor to copy. */
-#define LISTENER_SLOT 100
-
 static int listener = -1;
 static pid_t command;
 static int first_status = 1;
 
 /* Receives one notification, reads its path and lets the call go on. */
-static void answer(void)
+static int answer(void)
 {
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
 	char path[256];
 
 	memset(&req, 0, sizeof req);
-	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
-		return;
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+		/* ENOENT at once when no process has the filter any more. */
+		struct pollfd gone = { listener, POLLIN, 0 };
+		if (poll(&gone, 1, 0) == 1 && (gone.revents & (POLLHUP | POLLERR)))
+			return -1;
+		return 0;
+	}
 	/* stat and lstat name the path in argument 0, the *at calls in 1. */
 	unsigned long addr = req.data.nr == __NR_stat || req.data.nr == __NR_lstat ? req.data.args[0] : req.data.args[1];
 	struct iovec local = { path, sizeof path }, remote = { (void *)addr, sizeof path };
@@ -65,16 +67,19 @@ static void answer(void)
 	resp.id = req.id;
 	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	return 0;
 }
 
 static void *answer_forever(void *unused)
 {
-	for (;;)
-		answer();
+	while (answer() == 0)
+		;
 	return unused;
 }
 
-/* Resumes one stopped tracee or records the command's exit. */
+/* Resumes one stopped tracee or records the command's exit. Like
+ * mintracer.c it drops SIGSTOP, SIGTRAP and SIGCONT and resumes group
+ * stops, which the benchmark workloads do not use. */
 static void handle(pid_t pid, int status)
 {
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -91,7 +96,9 @@ static void handle(pid_t pid, int status)
 	}
 }
 
-/* In the child: installs the filter and parks the listener in its slot. */
+/* In the child: installs the filter and returns its listener, or -1.
+ * Calls of other architectures, such as int 0x80, are let through: sydbox
+ * kills them, which costs nothing here. */
 static int install_filter(void)
 {
 	struct sock_filter code[] = {
@@ -118,10 +125,7 @@ static int install_filter(void)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -1;
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-	if (fd < 0 || dup2(fd, LISTENER_SLOT) < 0)
-		return -1;
-	close(fd);
-	return 0;
+	return fd;
 }
 
 int main(int argc, char **argv)
@@ -129,7 +133,7 @@ int main(int argc, char **argv)
 	long options = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
 		       PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
 	int poll_mode = argc > 1 && strcmp(argv[1], "-p") == 0;
-	int ready[2], go[2], pidfd, status;
+	int ready[2], go[2], pidfd, status, child_listener = -1;
 	char byte = 0;
 	sigset_t sigchld;
 
@@ -142,7 +146,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigchld, SIGCHLD);
 	if (poll_mode)
 		sigprocmask(SIG_BLOCK, &sigchld, NULL);
-	if (pipe(ready) != 0 || pipe(go) != 0) {
+	if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0) {
 		perror("notifyfloor: pipe");
 		return 1;
 	}
@@ -152,45 +156,50 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (command == 0) {
+		int fd;
+
 		raise(SIGSTOP);
-		if (install_filter() != 0) {
+		fd = install_filter();
+		if (fd < 0) {
 			perror("notifyfloor: seccomp");
 			_exit(126);
 		}
 		/* Wait until the supervisor has its own copy of the listener. */
-		if (write(ready[1], &byte, 1) != 1 || read(go[0], &byte, 1) != 1)
+		if (write(ready[1], &fd, sizeof fd) != sizeof fd || read(go[0], &byte, 1) != 1)
 			_exit(126);
-		close(LISTENER_SLOT);
+		close(fd);
 		sigprocmask(SIG_UNBLOCK, &sigchld, NULL);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
 	if (waitpid(command, NULL, WSTOPPED) < 0 || ptrace(PTRACE_SEIZE, command, 0, options) != 0) {
 		perror("notifyfloor: seize");
+		kill(command, SIGKILL);
 		return 1;
 	}
 	kill(command, SIGCONT);
 	/* Resume the child's stops until it has installed the filter. */
 	fcntl(ready[0], F_SETFL, O_NONBLOCK);
-	while (read(ready[0], &byte, 1) != 1) {
+	while (read(ready[0], &child_listener, sizeof child_listener) != sizeof child_listener) {
 		pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
 		if (pid > 0)
 			handle(pid, status);
 		else if (pid < 0) {
 			fprintf(stderr, "notifyfloor: the child ended before its filter was in place\n");
-			return 1;
+			return first_status;
 		} else
 			usleep(100);
 	}
 	pidfd = syscall(SYS_pidfd_open, command, 0);
-	listener = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, LISTENER_SLOT, 0);
+	listener = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, child_listener, 0);
 	if (listener < 0) {
 		perror("notifyfloor: pidfd_getfd");
 		return 1;
 	}
 	/* sydbox sets the same synchronous wake-up flag. */
 	unsigned long long flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
-	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) != 0)
+		perror("notifyfloor: warning: no synchronous wake-up (Linux 6.6 or later)");
 	if (write(go[1], &byte, 1) != 1) {
 		perror("notifyfloor: write");
 		return 1;
@@ -214,15 +223,22 @@ int main(int argc, char **argv)
 		perror("notifyfloor: signalfd");
 		return 1;
 	}
+	/* The same loop as sydbox's: wait only when SIGCHLD came or the poll
+	 * timed out, and stop watching the listener once it hangs up. */
+	struct pollfd fds[2] = { { sfd, POLLIN, 0 }, { listener, POLLIN, 0 } };
 	for (;;) {
-		struct pollfd fds[2] = { { sfd, POLLIN, 0 }, { listener, POLLIN, 0 } };
 		struct signalfd_siginfo info;
 		pid_t pid;
+		int ready = poll(fds, 2, 100);
 
-		if (poll(fds, 2, 100) < 0 && errno != EINTR)
+		if (ready < 0 && errno != EINTR)
 			break;
 		if (fds[1].revents & POLLIN)
 			answer();
+		else if (fds[1].revents & (POLLHUP | POLLERR))
+			fds[1].fd = -1;
+		if (ready != 0 && !(fds[0].revents & POLLIN))
+			continue;
 		if (read(sfd, &info, sizeof info) < 0 && errno != EAGAIN)
 			break;
 		while ((pid = waitpid(-1, &status, __WALL | WNOHANG)) > 0)
