@@ -92,17 +92,17 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-declare -A selected=()
+declare -A wanted_sandboxes=()
 if [ -n "$only" ]; then
   IFS=, read -r -a names <<< "$only"
   for name in "${names[@]}"; do
     case $name in
       native|sydbox|sydbox-lock|sydbox-isolate|sydbox-isolate-nomask|bwrap|ptrace-only|notify-floor|strace|strace-seccomp|syd3)
-        selected[$name]=1 ;;
+        wanted_sandboxes[$name]=1 ;;
       *) echo "run.sh: unknown sandbox '$name' in --sandboxes '$only' (names are comma-separated, without spaces; see --help)" >&2; exit 2 ;;
     esac
   done
-  [ ${#selected[@]} -gt 0 ] || { echo "run.sh: --sandboxes '$only' names no sandbox (see --help)" >&2; exit 2; }
+  [ ${#wanted_sandboxes[@]} -gt 0 ] || { echo "run.sh: --sandboxes '$only' names no sandbox (see --help)" >&2; exit 2; }
 fi
 [ ${#workloads[@]} -gt 0 ] || workloads=(startup churn files git hello zlib floor memory)
 
@@ -224,7 +224,7 @@ sandboxes_for() {
   [ -n "$syd3" ] && list+=(syd3)
   local name
   for name in "${list[@]}"; do
-    if [ -z "$only" ] || [ "$name" = native ] || [ -n "${selected[$name]:-}" ]; then
+    if [ -z "$only" ] || [ "$name" = native ] || [ -n "${wanted_sandboxes[$name]:-}" ]; then
       printf '%s\n' "$name"
     fi
   done
