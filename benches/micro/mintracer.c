@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "follow.h"
+
 int main(int argc, char **argv)
 {
 	long options = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
@@ -35,6 +37,7 @@ int main(int argc, char **argv)
 	}
 	if (waitpid(command, NULL, WSTOPPED) < 0 || ptrace(PTRACE_SEIZE, command, 0, options) != 0) {
 		perror("mintracer: seize");
+		kill(command, SIGKILL);
 		return 1;
 	}
 	kill(command, SIGCONT);
@@ -43,19 +46,7 @@ int main(int argc, char **argv)
 		pid_t pid = waitpid(-1, &status, __WALL);
 		if (pid < 0)
 			break;
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			if (pid == command)
-				first_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-			continue;
-		}
-		if (WIFSTOPPED(status)) {
-			int event = status >> 16;
-			int sig = WSTOPSIG(status);
-			/* Pass real signals on; swallow event and attach stops. */
-			if (event != 0 || sig == SIGSTOP || sig == SIGTRAP || sig == SIGCONT)
-				sig = 0;
-			ptrace(PTRACE_CONT, pid, 0, sig);
-		}
+		follow_stop(pid, status, command, &first_status);
 	}
 	return first_status;
 }

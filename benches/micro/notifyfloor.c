@@ -33,6 +33,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "follow.h"
+
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
 #endif
@@ -75,25 +77,6 @@ static void *answer_forever(void *unused)
 	while (answer() == 0)
 		;
 	return unused;
-}
-
-/* Resumes one stopped tracee or records the command's exit. Like
- * mintracer.c it drops SIGSTOP, SIGTRAP and SIGCONT and resumes group
- * stops, which the benchmark workloads do not use. */
-static void handle(pid_t pid, int status)
-{
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
-		if (pid == command)
-			first_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		return;
-	}
-	if (WIFSTOPPED(status)) {
-		int event = status >> 16;
-		int sig = WSTOPSIG(status);
-		if (event != 0 || sig == SIGSTOP || sig == SIGTRAP || sig == SIGCONT)
-			sig = 0;
-		ptrace(PTRACE_CONT, pid, 0, sig);
-	}
 }
 
 /* In the child: installs the filter and returns its listener, or -1.
@@ -183,7 +166,7 @@ int main(int argc, char **argv)
 	while (read(ready[0], &child_listener, sizeof child_listener) != sizeof child_listener) {
 		pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
 		if (pid > 0)
-			handle(pid, status);
+			follow_stop(pid, status, command, &first_status);
 		else if (pid < 0) {
 			fprintf(stderr, "notifyfloor: the child ended before its filter was in place\n");
 			return first_status;
@@ -214,7 +197,7 @@ int main(int argc, char **argv)
 			pid_t pid = waitpid(-1, &status, __WALL);
 			if (pid < 0)
 				break;
-			handle(pid, status);
+			follow_stop(pid, status, command, &first_status);
 		}
 		return first_status;
 	}
@@ -242,7 +225,7 @@ int main(int argc, char **argv)
 		if (read(sfd, &info, sizeof info) < 0 && errno != EAGAIN)
 			break;
 		while ((pid = waitpid(-1, &status, __WALL | WNOHANG)) > 0)
-			handle(pid, status);
+			follow_stop(pid, status, command, &first_status);
 		if (pid < 0)
 			break;
 	}
