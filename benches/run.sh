@@ -45,7 +45,9 @@
 #   strace-seccomp  strace -f -qq --seccomp-bpf -e trace=%file,%process
 #                   -o /dev/null (seccomp-filtered stops, no policy work)
 #   syd3            Syd 3, when $SYD3 or `syd` on PATH names it, with the
-#                   policy of the syd3_policy function in this script
+#                   policy of the syd3_policy function in this script; run
+#                   by root, its package builds run as uid 65534 (see
+#                   syd3_policy)
 #
 # --sandboxes LIST (comma-separated names from the list above) measures
 # only those; native is always measured, since the ratios are to it. The
@@ -142,6 +144,7 @@ else
   sydbox="${CARGO_TARGET_DIR:-$repo/target}/x86_64-unknown-linux-gnu/release/sydbox"
 fi
 syd3=${SYD3:-$(command -v syd || true)}
+syd3_user=65534
 if [ -n "$syd3" ] && ! "$syd3" -V >/dev/null 2>&1; then
   echo "run.sh: $syd3 -V failed, so Syd 3 is left out" >&2
   syd3=
@@ -191,12 +194,24 @@ sydbox_profile() {
 
 # Prints the Syd 3 options of workload $1, one per line: Syd 3's built-in
 # paludis profile (see sydtutorial(7)), which sandboxes writes and network
-# like @paludis, plus the same read rules as the sydbox profile.
-# NOTE: never run, because Syd 3.59 did not build against Debian 12's
-# libseccomp 2.5.4, so check these options against `syd -h` first.
+# like @paludis, plus the same read rules as the sydbox profile. Its
+# Landlock layer is turned off: with it, Syd 3.59 fails every exec with
+# EACCES on this machine, and sydbox without --isolate has no Landlock
+# layer either. The profile's own `lock:exec` stays, so, like sydbox with
+# the magic lock on, Syd 3 answers no magic stat once the command runs.
+# Two more options let the workloads run as they do natively:
+# - Syd 3 denies `bash -c` on Linux 6.14 and newer (make's recipes run
+#   that way) unless trace/allow_unsafe_exec_interactive is set;
+# - it denies a read with EACCES where sydbox answers EPERM, and git stops
+#   on EACCES for ~/.gitconfig, so Syd 3 may read that one file.
+#
+# Syd 3 refuses any set*uid call to uid 0, and make's posix_spawn makes
+# one (POSIX_SPAWN_RESETIDS), so make cannot run a recipe under Syd 3 as
+# root. When the harness runs as root, Syd 3's package builds run as
+# $syd3_user on a build folder that user owns.
 syd3_policy() {
   local dir
-  printf '%s\n' -p paludis
+  printf '%s\n' -p paludis -m sandbox/lock:off -m trace/allow_unsafe_exec_interactive:1
   case $1 in
     hello|zlib)
       printf '%s\n' -m "allow/write+$work/build/$1/***"
@@ -207,6 +222,7 @@ syd3_policy() {
         printf '%s\n' -m "allow/read+$dir/***"
       done
       printf '%s\n' -m "allow/read+$work/data/***"
+      [ "$1" = git ] && printf '%s\n' -m "allow/read+$HOME/.gitconfig"
       ;;
   esac
 }
@@ -262,6 +278,9 @@ build_cmdline() {
       local policy=()
       mapfile -t policy < <(syd3_policy "$workload")
       cmdline=("$syd3" "${policy[@]}" --)
+      if syd3_as_user "$workload"; then
+        cmdline=(setpriv --reuid="$syd3_user" --regid="$syd3_user" --clear-groups "${cmdline[@]}")
+      fi
       ;;
   esac
   case $workload in
@@ -326,15 +345,25 @@ ensure_source() {
   rm -rf "$sources/fetch"
 }
 
-# Runs before every timed run of workload $1, outside the timed interval.
+# Runs before every timed run of workload $1 as sandbox $2, outside the
+# timed interval.
 prepare_run() {
   case $1 in
     hello|zlib)
       rm -rf "$work/build/$1"
       mkdir -p "$work/build"
       cp -a "$sources/$1" "$work/build/$1"
+      if [ "$2" = syd3 ] && syd3_as_user "$1"; then
+        chmod 755 "$work" "$work/build"
+        chown -R "$syd3_user:$syd3_user" "$work/build/$1"
+      fi
       ;;
   esac
+}
+
+# Succeeds when Syd 3 runs workload $1 as $syd3_user (see syd3_policy).
+syd3_as_user() {
+  [ "$(id -u)" = 0 ] && case $1 in hello|zlib) true ;; *) false ;; esac
 }
 
 # ---------------------------------------------------------------------------
@@ -345,7 +374,7 @@ prepare_run() {
 # go without `timeout`, whose own fork and exec would swamp them.
 time_run() {
   local workload=$1 sandbox=$2 start end status=0
-  prepare_run "$workload"
+  prepare_run "$workload" "$sandbox"
   build_cmdline "$workload" "$sandbox"
   if [ "$workload" != startup ]; then
     cmdline=(timeout -k 10 "$timeout_seconds" "${cmdline[@]}")
@@ -467,7 +496,7 @@ measure_memory() {
       git) make_git_repo ;;
     esac
     for sandbox in sydbox sydbox-isolate ${syd3:+syd3}; do
-      prepare_run "$workload"
+      prepare_run "$workload" "$sandbox"
       build_cmdline "$workload" "$sandbox"
       cd "$(workload_dir "$workload")"
       kib=$(peak_rss_kib)
