@@ -19,15 +19,26 @@ const PAGE: usize = 4096;
 /// Reads `len` bytes at `addr`.
 pub fn read_bytes(pid: Pid, addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
     let mut buf = vec![0u8; len];
+    read_into(pid, addr, &mut buf)?;
+    Ok(buf)
+}
+
+/// Fills `buf` from `addr`, without allocating: for the hot path.
+///
+/// # Errors
+///
+/// `EFAULT` when fewer than `buf.len()` bytes are readable.
+pub fn read_into(pid: Pid, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+    let len = buf.len();
     if len == 0 {
-        return Ok(buf);
+        return Ok(());
     }
     let remote = [RemoteIoVec { base: addr as usize, len }];
-    let got = process_vm_readv(pid, &mut [IoSliceMut::new(&mut buf)], &remote)?;
+    let got = process_vm_readv(pid, &mut [IoSliceMut::new(buf)], &remote)?;
     if got < len {
         return Err(Errno::EFAULT);
     }
-    Ok(buf)
+    Ok(())
 }
 
 /// Reads a NUL-terminated string at `addr`, of at most `max` bytes without

@@ -384,11 +384,16 @@ impl Supervisor {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
         use std::os::fd::AsFd as _;
         let (child_ready, notify_ready, notify_gone) = {
-            let mut fds = vec![PollFd::new(sigchld.as_fd(), PollFlags::POLLIN)];
+            // An array, not a Vec: this runs once per event, and the hot
+            // path allocates nothing.
+            let mut fds = [PollFd::new(sigchld.as_fd(), PollFlags::POLLIN), PollFd::new(sigchld.as_fd(), PollFlags::empty())];
+            let mut count = 1;
             if let Some(listener) = &self.listener {
-                fds.push(PollFd::new(listener.as_fd(), PollFlags::POLLIN));
+                fds[1] = PollFd::new(listener.as_fd(), PollFlags::POLLIN);
+                count = 2;
             }
-            let ready = poll(&mut fds, PollTimeout::from(100u16))?;
+            let fds = &mut fds[..count];
+            let ready = poll(fds, PollTimeout::from(100u16))?;
             let revents = |i: usize| fds.get(i).and_then(|fd| fd.revents()).unwrap_or(PollFlags::empty());
             (
                 ready == 0 || revents(0).contains(PollFlags::POLLIN),
@@ -1472,9 +1477,10 @@ impl Supervisor {
         }
         // Most stat calls are not magic: compare the prefix first, with one
         // short read, and read the whole path only for a magic one.
-        const PREFIX: &[u8] = b"/dev/sydbox";
-        match mem::read_bytes(pid, ptr, PREFIX.len()) {
-            Ok(head) if head == PREFIX => {}
+        const PREFIX: &[u8; 11] = b"/dev/sydbox";
+        let mut head = [0u8; PREFIX.len()];
+        match mem::read_into(pid, ptr, &mut head) {
+            Ok(()) if &head == PREFIX => {}
             _ => return Outcome::Allow,
         }
         let Ok(path) = mem::read_cstring(pid, ptr, mem::PATH_MAX) else { return Outcome::Allow };
