@@ -525,7 +525,11 @@ echo "- command: benches/run.sh $( [ "$quick" = 1 ] && echo '--quick ')--reps $r
 echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 echo "- sydbox: $("$sydbox" -v 2>&1 | head -n 1)"
 echo "- bwrap: $(bwrap --version); strace: $(strace -V | head -n 1); git: $(git --version)"
-echo "- Syd 3: ${syd3:+$("$syd3" -V 2>&1 | head -n 1)}${syd3:-not found, left out}"
+if [ -n "$syd3" ]; then
+  echo "- Syd 3: $("$syd3" -V 2>&1 | head -n 1) ($syd3)"
+else
+  echo "- Syd 3: not found, left out"
+fi
 echo "- repetitions: $reps (start-up: $startup_samples samples, git: $git_samples), alternating sandboxes"
 echo "- raw samples: $samples_file"
 echo

@@ -354,6 +354,12 @@ impl Supervisor {
             stops.sort_by(|a, b| b.1.cmp(a.1));
             let total: u64 = stops.iter().map(|(_, n)| **n).sum();
             tracing::debug!(total, ?stops, notifications = self.notifications, "seccomp stops by system call");
+            // The supervisor's own CPU time, all its threads, apart from the
+            // tracees': what benches/cpu.py reports.
+            if let Ok(usage) = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF) {
+                let ms = |t: nix::sys::time::TimeVal| t.tv_sec() * 1000 + t.tv_usec() / 1000;
+                tracing::debug!(user_ms = ms(usage.user_time()), system_ms = ms(usage.system_time()), "supervisor CPU time");
+            }
         }
         RunEnd {
             status: self.first_status.unwrap_or(1),
