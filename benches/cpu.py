@@ -60,17 +60,19 @@ def parse_args():
 
 
 def one_run(kind, args, work):
-    """Builds a fresh copy of the source; returns (wall, cpu, supervisor, calls)."""
+    """Builds a fresh copy of the source tree and returns (wall, cpu, supervisor, stops)."""
     tree = os.path.join(work, "tree")
     shutil.rmtree(tree, ignore_errors=True)
     # cp -a keeps the timestamps, so make does not rerun autotools.
     subprocess.run(["cp", "-a", args.source, tree], check=True)
+
     prefix = []
     if kind != "native":
         prefix = [args.sydbox, "-c", "@paludis", "-m", f"whitelist/write+{tree}/***"]
         if kind == "sydbox-lock":
             prefix += ["-m", "core/trace/magic_lock:on"]
         prefix.append("--")
+
     env = dict(os.environ, SYDBOX_LOG="sydbox=debug")
     before = os.times()
     start = time.perf_counter()
@@ -78,21 +80,23 @@ def one_run(kind, args, work):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
     wall = time.perf_counter() - start
     after = os.times()
+
     if result.returncode != 0:
         tail = "\n".join(result.stderr.splitlines()[-10:])
         sys.exit(f"cpu.py: the {kind} build exited with status {result.returncode}:\n{tail}")
+
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    supervisor = calls = None
+    supervisor = stops = None
     if kind != "native":
         log = ANSI.sub("", result.stderr)
         found = re.search(r"supervisor CPU time user_ms=(\d+) system_ms=(\d+)", log)
         counted = re.search(r"seccomp stops by system call total=(\d+)", log)
         if not found or not counted:
-            sys.exit(f"cpu.py: {args.sydbox} logged no CPU time or call count; "
-                     "it needs the build of this source tree")
+            sys.exit(f"cpu.py: {args.sydbox} logged no 'supervisor CPU time' or 'seccomp stops' line, "
+                     "so it is older than this script: rebuild it with `cargo build --release`")
         supervisor = (int(found.group(1)) + int(found.group(2))) / 1000
-        calls = int(counted.group(1))
-    return wall, cpu, supervisor, calls
+        stops = int(counted.group(1))
+    return wall, cpu, supervisor, stops
 
 
 def main():
@@ -100,10 +104,10 @@ def main():
     kinds = ["native", "sydbox", "sydbox-lock"]
     samples = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory(prefix="sydbox-cpu.", dir="/var/tmp") as work:
-        for round_ in range(args.rounds):
+        for round_number in range(1, args.rounds + 1):
             for kind in kinds:
                 samples[kind].append(one_run(kind, args, work))
-            print(f"round {round_ + 1} of {args.rounds} done", file=sys.stderr, flush=True)
+            print(f"round {round_number} of {args.rounds} done", file=sys.stderr, flush=True)
 
     def median(kind, column):
         values = [s[column] for s in samples[kind] if s[column] is not None]
@@ -115,11 +119,11 @@ def main():
     print("| run | wall | ratio | CPU | ratio | CPU above native | supervisor CPU | seccomp stops |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for kind in kinds:
-        wall, cpu, supervisor, calls = (median(kind, column) for column in range(4))
+        wall, cpu, supervisor, stops = (median(kind, column) for column in range(4))
         supervisor_text = "" if supervisor is None else f"{supervisor:.2f} s"
-        calls_text = "" if calls is None else f"{calls:,.0f}"
+        stops_text = "" if stops is None else f"{stops:,.0f}"
         print(f"| {kind} | {wall:.2f} s | {wall / native_wall:.3f} | {cpu:.2f} s | {cpu / native_cpu:.3f} "
-              f"| {cpu - native_cpu:+.2f} s | {supervisor_text} | {calls_text} |")
+              f"| {cpu - native_cpu:+.2f} s | {supervisor_text} | {stops_text} |")
 
 
 if __name__ == "__main__":
