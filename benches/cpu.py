@@ -6,8 +6,9 @@ own CPU time and the rest, next to native runs of the same build.
 
 Each round builds the source tree (`./configure && make`, as in
 benches/run.sh) natively, under sydbox with @paludis, and under sydbox
-with @paludis and the magic lock on, in that order, each in a fresh copy
-of the tree under /var/tmp. For each it reports the medians of:
+with @paludis and the magic lock on, each in a fresh copy of the tree
+under /var/tmp. The order rotates from one round to the next, so that no
+run always comes first. For each it reports the medians of:
 
 - wall: elapsed time;
 - CPU: user plus system time of every process of the run, the
@@ -38,7 +39,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
+    parser.add_argument("--rounds", type=int, default=5, help="number of rounds (default 5)")
     parser.add_argument("--sydbox", default=os.environ.get("SYDBOX", ""),
                         help="sydbox binary (default: $SYDBOX, else the release build)")
     parser.add_argument("--source", default="/var/tmp/sydbox-bench-sources/hello",
@@ -49,8 +50,8 @@ def parse_args():
         parser.error(f"--rounds {args.rounds}: give 1 or more")
     if not args.sydbox:
         args.sydbox = os.path.join(REPO, "target/x86_64-unknown-linux-gnu/release/sydbox")
-    if not os.access(args.sydbox, os.X_OK):
-        parser.error(f"sydbox binary {args.sydbox} is not executable; build it with "
+    if not (os.path.isfile(args.sydbox) and os.access(args.sydbox, os.X_OK)):
+        parser.error(f"sydbox binary {args.sydbox} is not an executable file; build it with "
                      "`cargo build --release` or pass --sydbox PATH")
     if not os.access(os.path.join(args.source, "configure"), os.X_OK):
         parser.error(f"{args.source} has no executable configure script; run "
@@ -105,7 +106,8 @@ def main():
     samples = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory(prefix="sydbox-cpu.", dir="/var/tmp") as work:
         for round_number in range(1, args.rounds + 1):
-            for kind in kinds:
+            for offset in range(len(kinds)):
+                kind = kinds[(round_number - 1 + offset) % len(kinds)]
                 samples[kind].append(one_run(kind, args, work))
             print(f"round {round_number} of {args.rounds} done", file=sys.stderr, flush=True)
 
@@ -114,7 +116,8 @@ def main():
         return statistics.median(values) if values else None
 
     native_wall, native_cpu = median("native", 0), median("native", 1)
-    print(f"source: {args.source}; {args.rounds} rounds; medians")
+    rounds = "1 round" if args.rounds == 1 else f"{args.rounds} rounds"
+    print(f"source: {args.source}, {rounds}, medians")
     print()
     print("| run | wall | ratio | CPU | ratio | CPU above native | supervisor CPU | seccomp stops |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -51,7 +51,8 @@
 #
 # --sandboxes LIST (comma-separated names from the list above) measures
 # only those; native is always measured, since the ratios are to it. The
-# memory workload measures sydbox and sydbox-isolate whatever the list.
+# memory workload measures sydbox, sydbox-isolate and, when found, syd3,
+# whatever the list.
 #
 # --reps N sets the repetitions of the build, churn and files workloads
 # (default 5; 1 with --quick). --quick also shrinks the generated trees and
@@ -195,15 +196,15 @@ sydbox_profile() {
 # Prints the Syd 3 options of workload $1, one per line: Syd 3's built-in
 # paludis profile (see sydtutorial(7)), which sandboxes writes and network
 # like @paludis, plus the same read rules as the sydbox profile. Its
-# Landlock layer is turned off: with it, Syd 3.59 fails every exec with
-# EACCES on this machine, and sydbox without --isolate has no Landlock
-# layer either. The profile's own `lock:exec` stays, so, like sydbox with
-# the magic lock on, Syd 3 answers no magic stat once the command runs.
-# Two more options let the workloads run as they do natively:
-# - Syd 3 denies `bash -c` on Linux 6.14 and newer (make's recipes run
-#   that way) unless trace/allow_unsafe_exec_interactive is set;
-# - it denies a read with EACCES where sydbox answers EPERM, and git stops
-#   on EACCES for ~/.gitconfig, so Syd 3 may read that one file.
+# Landlock layer is turned off, because with it Syd 3.59 fails every exec
+# with EACCES on this machine. So Syd 3 runs without Landlock, as sydbox
+# does with the magic lock off (with the lock on, sydbox adds a Landlock
+# layer for its deny-mode categories). The profile's own `lock:exec`
+# stays: once the command runs, Syd 3 serves no magic calls, but it still
+# checks every stat-family call itself.
+#
+# Syd 3 denies a read with EACCES where sydbox returns EPERM, and git
+# stops on EACCES for ~/.gitconfig, so Syd 3 may read that one file.
 #
 # Syd 3 refuses any set*uid call to uid 0, and make's posix_spawn makes
 # one (POSIX_SPAWN_RESETIDS), so make cannot run a recipe under Syd 3 as
@@ -211,7 +212,7 @@ sydbox_profile() {
 # $syd3_user on a build folder that user owns.
 syd3_policy() {
   local dir
-  printf '%s\n' -p paludis -m sandbox/lock:off -m trace/allow_unsafe_exec_interactive:1
+  printf '%s\n' -p paludis -m sandbox/lock:off
   case $1 in
     hello|zlib)
       printf '%s\n' -m "allow/write+$work/build/$1/***"
@@ -222,7 +223,9 @@ syd3_policy() {
         printf '%s\n' -m "allow/read+$dir/***"
       done
       printf '%s\n' -m "allow/read+$work/data/***"
-      [ "$1" = git ] && printf '%s\n' -m "allow/read+$HOME/.gitconfig"
+      if [ "$1" = git ] && [ -n "${HOME:-}" ]; then
+        printf '%s\n' -m "allow/read+$HOME/.gitconfig"
+      fi
       ;;
   esac
 }

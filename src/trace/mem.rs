@@ -23,11 +23,12 @@ pub fn read_bytes(pid: Pid, addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
     Ok(buf)
 }
 
-/// Fills `buf` from `addr`, without allocating: for the hot path.
+/// Fills `buf` from `addr` without allocating, for the hot path.
 ///
 /// # Errors
 ///
-/// `EFAULT` when fewer than `buf.len()` bytes are readable.
+/// `EFAULT` when fewer than `buf.len()` bytes are readable. Other errors of
+/// `process_vm_readv` (`ESRCH` for a thread that is gone) pass through.
 pub fn read_into(pid: Pid, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
     let len = buf.len();
     if len == 0 {

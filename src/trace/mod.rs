@@ -354,8 +354,8 @@ impl Supervisor {
             stops.sort_by(|a, b| b.1.cmp(a.1));
             let total: u64 = stops.iter().map(|(_, n)| **n).sum();
             tracing::debug!(total, ?stops, notifications = self.notifications, "seccomp stops by system call");
-            // The supervisor's own CPU time, all its threads, apart from the
-            // tracees': what benches/cpu.py reports.
+            // The supervisor's own CPU time, for all its threads and without
+            // the tracees' time. benches/cpu.py reads this line.
             if let Ok(usage) = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF) {
                 let ms = |t: nix::sys::time::TimeVal| t.tv_sec() * 1000 + t.tv_usec() / 1000;
                 tracing::debug!(user_ms = ms(usage.user_time()), system_ms = ms(usage.system_time()), "supervisor CPU time");
@@ -390,8 +390,7 @@ impl Supervisor {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
         use std::os::fd::AsFd as _;
         let (child_ready, notify_ready, notify_gone) = {
-            // An array, not a Vec: this runs once per event, and the hot
-            // path allocates nothing.
+            // An array, not a Vec, because this runs once per event.
             let mut fds = [PollFd::new(sigchld.as_fd(), PollFlags::POLLIN), PollFd::new(sigchld.as_fd(), PollFlags::empty())];
             let mut count = 1;
             if let Some(listener) = &self.listener {
