@@ -168,45 +168,6 @@ pub struct Supervisor {
     masks: masks::MaskCheck,
     /// Whether the command runs in an `--isolate` view.
     isolated: bool,
-    /// Whether every process reports its execs (`needs_exec_events`).
-    /// Without it, a process gets the exec event from its first extra
-    /// thread on, because only that event gives the thread id that an exec
-    /// by a non-leader thread retires.
-    exec_events: bool,
-    /// New threads that get `PTRACE_O_TRACEEXEC` before they first run.
-    exec_option_pending: HashSet<i32>,
-}
-
-/// The ptrace options every tracee gets: seccomp stops, every process and
-/// thread followed, execs reported, and every tracee killed if the
-/// supervisor dies. Without `needs_exec_events`, execs go unreported
-/// (see `seize_options`).
-pub const SEIZE_OPTIONS: ptrace::Options = ptrace::Options::PTRACE_O_TRACESECCOMP
-    .union(ptrace::Options::PTRACE_O_TRACEFORK)
-    .union(ptrace::Options::PTRACE_O_TRACEVFORK)
-    .union(ptrace::Options::PTRACE_O_TRACECLONE)
-    .union(ptrace::Options::PTRACE_O_TRACEEXEC)
-    .union(ptrace::Options::PTRACE_O_EXITKILL)
-    .union(ptrace::Options::PTRACE_O_TRACESYSGOOD);
-
-/// Reports whether a run needs `PTRACE_EVENT_EXEC` from every process: for
-/// exec checks, `kill_if_match` and `resume_if_match`, and for a magic
-/// lock that is not on yet. With the lock on from the start, no magic
-/// call can turn any of these on later, so each process saves a stop.
-pub fn needs_exec_events(global: &Global, sandbox: &Sandbox) -> bool {
-    sandbox.lock != LockState::On
-        || sandbox.exec != Mode::Off
-        || !global.kill_if_match.is_empty()
-        || !global.resume_if_match.is_empty()
-}
-
-/// Returns the options to seize the command with.
-pub fn seize_options(exec_events: bool) -> ptrace::Options {
-    if exec_events {
-        SEIZE_OPTIONS
-    } else {
-        SEIZE_OPTIONS.difference(ptrace::Options::PTRACE_O_TRACEEXEC)
-    }
 }
 
 fn regs_args(regs: &user_regs_struct) -> [u64; 6] {
@@ -280,11 +241,11 @@ impl Supervisor {
     ) -> Supervisor {
         let first = first.as_raw();
         let masks = masks::MaskCheck::new(&sandbox, &global.masked);
-        let exec_events = needs_exec_events(&global, &sandbox);
-        // Without exec events a cached name would outlive the next exec.
-        let comm = if exec_events { Some(comm) } else { None };
         let mut procs = HashMap::new();
-        procs.insert(first, Proc { sandbox, comm, ppid: 0, exempt_exec: true, ignored: false, traced });
+        procs.insert(
+            first,
+            Proc { sandbox, comm: Some(comm), ppid: 0, exempt_exec: true, ignored: false, traced },
+        );
         Supervisor {
             global,
             procs,
@@ -311,8 +272,6 @@ impl Supervisor {
             ns_ids: HashMap::new(),
             masks,
             isolated: false,
-            exec_events,
-            exec_option_pending: HashSet::new(),
         }
     }
 
@@ -588,7 +547,6 @@ impl Supervisor {
 
     fn gone(&mut self, tid: i32, status: i32) {
         self.started.remove(&tid);
-        self.exec_option_pending.remove(&tid);
         self.parked.remove(&tid);
         self.at_exit.remove(&tid);
         self.ns_ids.remove(&tid);
@@ -617,7 +575,6 @@ impl Supervisor {
         if !self.started.contains(&tid) {
             if self.threads.contains_key(&tid) {
                 self.started.insert(tid);
-                self.start_thread(tid);
                 resume(tid, None);
             } else {
                 // Its parent's fork event has not arrived yet: it resumes
@@ -644,13 +601,6 @@ impl Supervisor {
             && ptrace::getregs(Pid::from_raw(tid)).is_ok_and(|regs| regs.rdi & libc::CLONE_THREAD as u64 != 0);
         if is_thread {
             self.threads.insert(child, tgid);
-            if !self.exec_events {
-                // The creator is stopped at this event, and the new thread
-                // gets the option before it first runs. Threads it creates
-                // later inherit the option from it.
-                let _ = ptrace::setoptions(Pid::from_raw(tid), SEIZE_OPTIONS);
-                self.exec_option_pending.insert(child);
-            }
         } else {
             let Some(parent) = self.procs.get(&tgid) else { return };
             let mut record = parent.clone();
@@ -661,16 +611,7 @@ impl Supervisor {
         }
         if self.parked.remove(&child) {
             self.started.insert(child);
-            self.start_thread(child);
             resume(child, None);
-        }
-    }
-
-    /// Sets `PTRACE_O_TRACEEXEC` on a new thread that `on_new` marked, before
-    /// the thread first runs.
-    fn start_thread(&mut self, tid: i32) {
-        if self.exec_option_pending.remove(&tid) {
-            let _ = ptrace::setoptions(Pid::from_raw(tid), SEIZE_OPTIONS);
         }
     }
 
@@ -1666,23 +1607,16 @@ impl Supervisor {
         rule: Rule,
         tip: Option<String>,
     ) {
-        let exec_events = self.exec_events;
         if let Some(p) = self.procs.get_mut(&call.tgid) {
-            if p.comm.is_none() && exec_events {
+            if p.comm.is_none() {
                 p.comm = Some(program_name(call.tgid));
             }
         }
         let proc_ = self.procs.get(&call.tgid);
-        let comm = match proc_.and_then(|p| p.comm.clone()) {
-            Some(comm) => comm,
-            // Not cached without exec events: the next exec would not
-            // reset it.
-            None => program_name(call.tgid),
-        };
         let violation = Violation {
             pid: call.tid,
             ppid: proc_.map_or(0, |p| p.ppid),
-            comm,
+            comm: proc_.and_then(|p| p.comm.clone()).unwrap_or_default(),
             cwd: String::from_utf8_lossy(&read_link(&format!("/proc/{}/cwd", call.tid)).unwrap_or_default()).into_owned(),
             cmdline: report::format_cmdline(&std::fs::read(format!("/proc/{}/cmdline", call.tgid)).unwrap_or_default()),
             syscall: call.name,
