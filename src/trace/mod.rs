@@ -1489,7 +1489,7 @@ impl Supervisor {
             _ => return Outcome::Allow,
         }
         let Ok(path) = mem::read_cstring(pid, ptr, mem::PATH_MAX) else { return Outcome::Allow };
-        let Some(rest) = path.strip_prefix(b"/dev/sydbox") else { return Outcome::Allow };
+        let Some(rest) = path.strip_prefix(PREFIX.as_slice()) else { return Outcome::Allow };
         if !(rest.is_empty() || rest.starts_with(b"/")) {
             return Outcome::Allow;
         }
