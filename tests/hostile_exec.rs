@@ -207,6 +207,40 @@ in_both_modes! {
 }
 
 in_both_modes! {
+    fn threads_made_with_fork_or_vfork_events_share_their_process(mode) {
+        require_ptrace!();
+        // Own case: clone(CLONE_THREAD) with SIGCHLD arrives as a fork
+        // event and with CLONE_VFORK as a vfork event. Such a thread is
+        // still a thread: run-time state it changes is its process's.
+        for kind in ["sigchld", "vfork", "none"] {
+            let mut fx = Fixture::new(mode);
+            let locked = locked_dir(&fx);
+            let o = locked.display().to_string();
+            let script = format!("exec $HOSTILE clone-thread-magic {kind} '/dev/sydbox/whitelist/write+{o}/{kind}' {o}/{kind}");
+            let out = run_script(&mut fx, &[], &script);
+            out.expect_exit(0);
+            assert!(locked.join(kind).exists(), "{kind}: the thread's rule did not reach the leader\n{}", out.details());
+        }
+    }
+}
+
+in_both_modes! {
+    fn report_names_program_after_its_leader_exited(mode) {
+        require_ptrace!();
+        // Own case: a process whose leader ended with exit(2) runs on in
+        // its other threads; their violations still name the program.
+        let mut fx = Fixture::new(mode);
+        let locked = locked_dir(&fx);
+        let o = locked.display().to_string();
+        // Without exec checks, the exec event caches no name for it.
+        let out = run_script(&mut fx, &["core/sandbox/exec:off"], &format!("exec $HOSTILE leader-exit {o}/le"));
+        out.expect_exit(libc::EPERM);
+        out.expect_stderr_contains("Access Violation! hostile[");
+        assert!(!locked.join("le").exists(), "the file was created\n{}", out.details());
+    }
+}
+
+in_both_modes! {
     // Under --isolate the parent is pid 1 of the new pid namespace, which
     // runs sydbox's code. The supervisor itself is not visible there.
     fn signals_to_sydbox_are_refused(mode) {

@@ -203,6 +203,23 @@ fn base_directory(call: &Call, arg: &PathArg) -> Result<Vec<u8>, i32> {
     }
 }
 
+/// Reports whether `child`, a task that a fork, vfork or clone event has
+/// just named, is a thread rather than a process. The event kind cannot
+/// tell: it follows the exit signal and `CLONE_VFORK`, so a
+/// `clone(CLONE_THREAD | SIGCHLD)` arrives as a fork event. The kernel
+/// can: `pidfd_open(2)` (without `PIDFD_THREAD`) fails for a task that
+/// is not a thread-group leader, and a new task leads its group exactly
+/// when it is a process. The error is EINVAL on older kernels and ENOENT on
+/// newer ones. ESRCH means the task is gone: only the supervisor reaps
+/// its tracees, so that happens only after it saw the task's end.
+fn is_new_thread(child: i32) -> Result<bool, Errno> {
+    match crate::sys::pidfd_open(Pid::from_raw(child)) {
+        Ok(_) => Ok(false),
+        Err(Errno::EINVAL | Errno::ENOENT) => Ok(true),
+        Err(err) => Err(err),
+    }
+}
+
 /// Returns the name of the program process `pid` runs: the last component
 /// of `/proc/PID/exe`, empty when it is gone.
 fn program_name(pid: i32) -> String {
@@ -528,7 +545,7 @@ impl Supervisor {
                 match event {
                     libc::PTRACE_EVENT_SECCOMP => self.on_syscall(tid),
                     libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
-                        self.on_new(tid, event);
+                        self.on_new(tid);
                         resume(tid, None);
                     }
                     libc::PTRACE_EVENT_EXEC => {
@@ -546,18 +563,28 @@ impl Supervisor {
     }
 
     fn gone(&mut self, tid: i32, status: i32) {
-        self.started.remove(&tid);
+        self.forget_thread(tid);
         self.parked.remove(&tid);
-        self.at_exit.remove(&tid);
-        self.ns_ids.remove(&tid);
         if let Some(tgid) = self.threads.remove(&tid) {
             if tgid == tid {
                 self.procs.remove(&tgid);
+                self.exec_allowed.remove(&tgid);
             }
         }
         if tid == self.first && self.first_status.is_none() {
             self.first_status = Some(status);
         }
+    }
+
+    /// Drops what the supervisor keeps per thread id, for a thread that
+    /// ended or whose id an exec retired, so that a task that later gets
+    /// the id inherits none of it.
+    fn forget_thread(&mut self, tid: i32) {
+        self.started.remove(&tid);
+        self.at_exit.remove(&tid);
+        self.ns_ids.remove(&tid);
+        self.pending_filters.remove(&tid);
+        self.failed_filters.remove(&tid);
     }
 
     /// A `PTRACE_EVENT_STOP`: the attach stop of a new thread, or a
@@ -593,12 +620,22 @@ impl Supervisor {
         }
     }
 
-    fn on_new(&mut self, tid: i32, event: i32) {
+    fn on_new(&mut self, tid: i32) {
         let Ok(child) = ptrace::getevent(Pid::from_raw(tid)) else { return };
         let child = child as i32;
         let Some(&tgid) = self.threads.get(&tid) else { return };
-        let is_thread = event == libc::PTRACE_EVENT_CLONE
-            && ptrace::getregs(Pid::from_raw(tid)).is_ok_and(|regs| regs.rdi & libc::CLONE_THREAD as u64 != 0);
+        let is_thread = match is_new_thread(child) {
+            Ok(is_thread) => is_thread,
+            // Killed and reaped before this event: nothing to record.
+            Err(Errno::ESRCH) => return,
+            Err(err) => {
+                // Fail closed: a task of unknown kind gets no record and
+                // never runs.
+                tracing::error!(%err, child, "pidfd_open of a new task failed; killing it");
+                let _ = signal::kill(Pid::from_raw(child), Signal::SIGKILL);
+                return;
+            }
+        };
         if is_thread {
             self.threads.insert(child, tgid);
         } else {
@@ -622,8 +659,9 @@ impl Supervisor {
             let former = former as i32;
             if former != tid {
                 self.threads.remove(&former);
-                self.ns_ids.remove(&former);
-                self.started.remove(&former);
+                self.forget_thread(former);
+                // The leader's per-thread state ended with the leader.
+                self.forget_thread(tid);
                 self.started.insert(tid);
                 self.threads.insert(tid, tid);
             }
@@ -950,7 +988,12 @@ impl Supervisor {
         };
         let Some(row) = table::row(nr) else { return Outcome::Deny(libc::ENOSYS) };
         *self.stops.entry(row.name).or_insert(0) += 1;
-        let ignored = self.procs.get(&tgid).is_none_or(|p| p.ignored);
+        let Some(proc_) = self.procs.get(&tgid) else {
+            // Fail closed: a thread whose process has no record.
+            tracing::error!(tid, tgid, "a traced thread's process has no record; call refused");
+            return Outcome::Deny(libc::EPERM);
+        };
+        let ignored = proc_.ignored;
         let call = Call { tid, tgid, name: row.name, args };
         if let Some(outcome) = self.check_process_limit(row.name, &args) {
             return outcome;
@@ -1609,7 +1652,12 @@ impl Supervisor {
     ) {
         if let Some(p) = self.procs.get_mut(&call.tgid) {
             if p.comm.is_none() {
-                p.comm = Some(program_name(call.tgid));
+                // From the calling thread: the leader may have exited
+                // while other threads run, and its `exe` link is then gone.
+                let name = program_name(call.tid);
+                if !name.is_empty() {
+                    p.comm = Some(name);
+                }
             }
         }
         let proc_ = self.procs.get(&call.tgid);

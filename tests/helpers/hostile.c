@@ -34,6 +34,17 @@
  *   memfd-procexec SRC ARG...  the same, exec through /proc/self/fd/N
  *   opath-exec PATH ARG...  execveat(AT_EMPTY_PATH) on an O_PATH fd
  *   thread-exec PATH ARG... execve from a thread that is not the leader
+ *   clone-thread-magic KIND MAGIC FILE  a thread made by raw clone(2)
+ *                           with CLONE_THREAD stats MAGIC; once it has
+ *                           exited, the leader creates FILE. KIND is the
+ *                           exit signal and vfork flag: "sigchld" (a fork
+ *                           event to a tracer), "vfork" (CLONE_VFORK: a
+ *                           vfork event) or "none" (a clone event). Prints
+ *                           "magic=" and "creat=" results; exits 0 when
+ *                           FILE was created
+ *   leader-exit FILE        the leader ends with exit(2) (the thread alone)
+ *                           while a second thread, 200 ms later, creates
+ *                           FILE and ends the process with its errno
  *   signal-parent           kill, tkill, tgkill, rt_sigqueueinfo and
  *                           pidfd_open aimed at the parent process (sydbox,
  *                           when run under it); the target is never taken
@@ -356,6 +367,77 @@ static int do_thread_exec(char **argv)
 	/* The exec replaces this thread too; pause until it does. */
 	for (;;)
 		pause();
+}
+
+static const char *clone_magic_path;
+static atomic_long clone_magic_result;
+static atomic_int clone_magic_done;
+
+/* The new thread's body: one raw stat(2), and back to glibc's clone(),
+ * which ends the thread alone with exit(2). */
+static int clone_magic_thread(void *unused)
+{
+	struct stat st;
+	long res;
+
+	(void)unused;
+	res = syscall(SYS_stat, clone_magic_path, &st);
+	atomic_store(&clone_magic_result, res < 0 ? -errno : res);
+	atomic_store(&clone_magic_done, 1);
+	return 0;
+}
+
+static int do_clone_thread_magic(const char *kind, const char *magic, const char *file)
+{
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+	struct timespec pause_for = { 0, 1000000 };
+	long magic_result;
+
+	if (strcmp(kind, "sigchld") == 0)
+		flags |= SIGCHLD;
+	else if (strcmp(kind, "vfork") == 0)
+		flags |= CLONE_VFORK;
+	else if (strcmp(kind, "none") != 0)
+		return usage();
+	clone_magic_path = magic;
+	if (clone(clone_magic_thread, stack + sizeof(stack), flags, NULL) < 0)
+		return note("clone", -1), EXIT_USAGE;
+	while (!atomic_load(&clone_magic_done))
+		nanosleep(&pause_for, NULL);
+	/* The thread may still be between its store and its exit. */
+	nanosleep(&pause_for, NULL);
+	magic_result = atomic_load(&clone_magic_result);
+	errno = (int)-magic_result;
+	note("magic", magic_result);
+	if (!note("creat", syscall(SYS_openat, AT_FDCWD, file, O_WRONLY | O_CREAT | O_TRUNC, 0644)))
+		return errno;
+	return 0;
+}
+
+static const char *leader_exit_file;
+
+static void *leader_exit_thread(void *unused)
+{
+	struct timespec wait_for_leader = { 0, 200000000 };
+	long fd;
+
+	(void)unused;
+	nanosleep(&wait_for_leader, NULL);
+	fd = syscall(SYS_openat, AT_FDCWD, leader_exit_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	syscall(SYS_exit_group, fd < 0 ? errno : 0);
+	return NULL;
+}
+
+static int do_leader_exit(const char *file)
+{
+	pthread_t thread;
+
+	leader_exit_file = file;
+	if (pthread_create(&thread, NULL, leader_exit_thread, NULL) != 0)
+		return EXIT_USAGE;
+	syscall(SYS_exit, 0);
+	return EXIT_USAGE;
 }
 
 static int do_signal_parent(void)
@@ -806,6 +888,10 @@ int main(int argc, char **argv)
 		return do_opath_exec(argv);
 	if (strcmp(command, "thread-exec") == 0 && argc >= 1)
 		return do_thread_exec(argv);
+	if (strcmp(command, "clone-thread-magic") == 0 && argc == 3)
+		return do_clone_thread_magic(argv[0], argv[1], argv[2]);
+	if (strcmp(command, "leader-exit") == 0 && argc == 1)
+		return do_leader_exit(argv[0]);
 	if (strcmp(command, "signal-parent") == 0 && argc == 0)
 		return do_signal_parent();
 	if (strcmp(command, "procfd-signal-parent") == 0 && argc == 0)
