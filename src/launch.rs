@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use nix::errno::Errno;
-use nix::sys::ptrace::{self, Options};
+use nix::sys::ptrace;
 use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::unistd::{fork, ForkResult};
 
@@ -126,17 +126,6 @@ fn install_signal_handlers(interrupt: Interrupt) -> Result<(), LaunchError> {
 fn cstring(value: OsString) -> Result<CString, LaunchError> {
     CString::new(value.clone().into_vec()).map_err(|_| LaunchError::Nul(value))
 }
-
-/// How the supervisor seizes the command: seccomp stops, every process and
-/// thread followed, execs reported, and every tracee killed if the
-/// supervisor dies.
-const SEIZE_OPTIONS: Options = Options::PTRACE_O_TRACESECCOMP
-    .union(Options::PTRACE_O_TRACEFORK)
-    .union(Options::PTRACE_O_TRACEVFORK)
-    .union(Options::PTRACE_O_TRACECLONE)
-    .union(Options::PTRACE_O_TRACEEXEC)
-    .union(Options::PTRACE_O_EXITKILL)
-    .union(Options::PTRACE_O_TRACESYSGOOD);
 
 /// Sets up the supervisor's own signals before the fork: the handlers of
 /// `core/trace/interrupt`, and SIGCHLD blocked, because the supervisor
@@ -300,7 +289,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
         ForkResult::Parent { child } => {
             drop(gate_read);
             drop(listener_theirs);
-            let options = SEIZE_OPTIONS;
+            let options = crate::trace::seize_options(crate::trace::needs_exec_events(&policy.global, &policy.sandbox));
             if let Err(source) = ptrace::seize(child, options) {
                 let _ = signal::kill(child, Signal::SIGKILL);
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
@@ -529,7 +518,7 @@ pub fn run_isolated(
                     return Err(err);
                 }
             };
-            let options = SEIZE_OPTIONS;
+            let options = crate::trace::seize_options(crate::trace::needs_exec_events(&policy.global, &policy.sandbox));
             if let Err(source) = ptrace::seize(command, options) {
                 kill_pid1();
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });

@@ -168,6 +168,45 @@ pub struct Supervisor {
     masks: masks::MaskCheck,
     /// Whether the command runs in an `--isolate` view.
     isolated: bool,
+    /// Whether every process reports its execs (`needs_exec_events`).
+    /// Without it, a process gets the exec event from its first extra
+    /// thread on, because only that event gives the thread id that an exec
+    /// by a non-leader thread retires.
+    exec_events: bool,
+    /// New threads that get `PTRACE_O_TRACEEXEC` before they first run.
+    exec_option_pending: HashSet<i32>,
+}
+
+/// The ptrace options every tracee gets: seccomp stops, every process and
+/// thread followed, execs reported, and every tracee killed if the
+/// supervisor dies. Without `needs_exec_events`, execs go unreported
+/// (see `seize_options`).
+pub const SEIZE_OPTIONS: ptrace::Options = ptrace::Options::PTRACE_O_TRACESECCOMP
+    .union(ptrace::Options::PTRACE_O_TRACEFORK)
+    .union(ptrace::Options::PTRACE_O_TRACEVFORK)
+    .union(ptrace::Options::PTRACE_O_TRACECLONE)
+    .union(ptrace::Options::PTRACE_O_TRACEEXEC)
+    .union(ptrace::Options::PTRACE_O_EXITKILL)
+    .union(ptrace::Options::PTRACE_O_TRACESYSGOOD);
+
+/// Reports whether a run needs `PTRACE_EVENT_EXEC` from every process: for
+/// exec checks, `kill_if_match` and `resume_if_match`, and for a magic
+/// lock that is not on yet. With the lock on from the start, no magic
+/// call can turn any of these on later, so each process saves a stop.
+pub fn needs_exec_events(global: &Global, sandbox: &Sandbox) -> bool {
+    sandbox.lock != LockState::On
+        || sandbox.exec != Mode::Off
+        || !global.kill_if_match.is_empty()
+        || !global.resume_if_match.is_empty()
+}
+
+/// Returns the options to seize the command with.
+pub fn seize_options(exec_events: bool) -> ptrace::Options {
+    if exec_events {
+        SEIZE_OPTIONS
+    } else {
+        SEIZE_OPTIONS.difference(ptrace::Options::PTRACE_O_TRACEEXEC)
+    }
 }
 
 fn regs_args(regs: &user_regs_struct) -> [u64; 6] {
@@ -258,11 +297,11 @@ impl Supervisor {
     ) -> Supervisor {
         let first = first.as_raw();
         let masks = masks::MaskCheck::new(&sandbox, &global.masked);
+        let exec_events = needs_exec_events(&global, &sandbox);
+        // Without exec events a cached name would outlive the next exec.
+        let comm = if exec_events { Some(comm) } else { None };
         let mut procs = HashMap::new();
-        procs.insert(
-            first,
-            Proc { sandbox, comm: Some(comm), ppid: 0, exempt_exec: true, ignored: false, traced },
-        );
+        procs.insert(first, Proc { sandbox, comm, ppid: 0, exempt_exec: true, ignored: false, traced });
         Supervisor {
             global,
             procs,
@@ -289,6 +328,8 @@ impl Supervisor {
             ns_ids: HashMap::new(),
             masks,
             isolated: false,
+            exec_events,
+            exec_option_pending: HashSet::new(),
         }
     }
 
@@ -337,8 +378,16 @@ impl Supervisor {
             if dump != 0 {
                 self.dump(dump == libc::SIGUSR2);
             }
-            if self.threads.is_empty() && self.parked.is_empty() {
-                break;
+            if self.threads.is_empty() {
+                if self.parked.is_empty() {
+                    break;
+                }
+                // Their creators are gone without naming them (killed
+                // in the fork event's stop): no event will give them a
+                // record, so they never run.
+                for tid in &self.parked {
+                    let _ = signal::kill(Pid::from_raw(*tid), Signal::SIGKILL);
+                }
             }
             let signo = INTERRUPTED.load(Ordering::Relaxed);
             if signo != 0 {
@@ -581,6 +630,7 @@ impl Supervisor {
     /// the id inherits none of it.
     fn forget_thread(&mut self, tid: i32) {
         self.started.remove(&tid);
+        self.exec_option_pending.remove(&tid);
         self.at_exit.remove(&tid);
         self.ns_ids.remove(&tid);
         self.pending_filters.remove(&tid);
@@ -602,6 +652,7 @@ impl Supervisor {
         if !self.started.contains(&tid) {
             if self.threads.contains_key(&tid) {
                 self.started.insert(tid);
+                self.start_thread(tid);
                 resume(tid, None);
             } else {
                 // Its parent's fork event has not arrived yet: it resumes
@@ -638,6 +689,11 @@ impl Supervisor {
         };
         if is_thread {
             self.threads.insert(child, tgid);
+            if !self.exec_events {
+                // The new thread gets the option before it first runs;
+                // threads it creates inherit it.
+                self.exec_option_pending.insert(child);
+            }
         } else {
             let Some(parent) = self.procs.get(&tgid) else { return };
             let mut record = parent.clone();
@@ -648,7 +704,18 @@ impl Supervisor {
         }
         if self.parked.remove(&child) {
             self.started.insert(child);
+            self.start_thread(child);
             resume(child, None);
+        }
+    }
+
+    /// Sets `PTRACE_O_TRACEEXEC` on a new thread that `on_new` marked, before
+    /// the thread first runs. Without exec events, only threads other than
+    /// a leader need it: an exec by such a thread retires its id, and only
+    /// the exec event names the id retired.
+    fn start_thread(&mut self, tid: i32) {
+        if self.exec_option_pending.remove(&tid) {
+            let _ = ptrace::setoptions(Pid::from_raw(tid), SEIZE_OPTIONS);
         }
     }
 
@@ -658,6 +725,12 @@ impl Supervisor {
         if let Ok(former) = ptrace::getevent(Pid::from_raw(tid)) {
             let former = former as i32;
             if former != tid {
+                if !self.exec_events {
+                    // A single thread now: it needs the option no more
+                    // (see `start_thread`), and its children would
+                    // inherit it.
+                    let _ = ptrace::setoptions(Pid::from_raw(tid), seize_options(false));
+                }
                 self.threads.remove(&former);
                 self.forget_thread(former);
                 // The leader's per-thread state ended with the leader.
@@ -1650,8 +1723,9 @@ impl Supervisor {
         rule: Rule,
         tip: Option<String>,
     ) {
+        let exec_events = self.exec_events;
         if let Some(p) = self.procs.get_mut(&call.tgid) {
-            if p.comm.is_none() {
+            if p.comm.is_none() && exec_events {
                 // From the calling thread: the leader may have exited
                 // while other threads run, and its `exe` link is then gone.
                 let name = program_name(call.tid);
@@ -1661,10 +1735,16 @@ impl Supervisor {
             }
         }
         let proc_ = self.procs.get(&call.tgid);
+        let comm = match proc_.and_then(|p| p.comm.clone()) {
+            Some(comm) => comm,
+            // Not cached without exec events: the next exec would not
+            // reset it.
+            None => program_name(call.tid),
+        };
         let violation = Violation {
             pid: call.tid,
             ppid: proc_.map_or(0, |p| p.ppid),
-            comm: proc_.and_then(|p| p.comm.clone()).unwrap_or_default(),
+            comm,
             cwd: String::from_utf8_lossy(&read_link(&format!("/proc/{}/cwd", call.tid)).unwrap_or_default()).into_owned(),
             cmdline: report::format_cmdline(&std::fs::read(format!("/proc/{}/cmdline", call.tgid)).unwrap_or_default()),
             syscall: call.name,
