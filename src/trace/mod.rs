@@ -73,6 +73,8 @@ struct Proc {
     /// The categories its seccomp filters stop for; children inherit
     /// them with the filters.
     traced: crate::seccomp::TraceSet,
+    /// Its traced threads other than the leader.
+    other_threads: usize,
 }
 
 /// Work left for the exit stop of a call.
@@ -259,12 +261,16 @@ fn is_new_thread(child: i32) -> Result<bool, Errno> {
     }
 }
 
-/// Returns the name of the program process `pid` runs: the last component
-/// of `/proc/PID/exe`, empty when it is gone.
-fn program_name(pid: i32) -> String {
-    let exe = read_link(&format!("/proc/{pid}/exe")).unwrap_or_default();
-    // A program deleted since its exec still has its name, plus this.
-    basename(exe.strip_suffix(b" (deleted)").unwrap_or(&exe))
+/// Returns the name of the program thread `tid` runs: the last component
+/// of `/proc/TID/exe`. A thread that is ending has lost that link; the
+/// kernel's name for it (`/proc/TID/comm`, at most 15 bytes, which the
+/// program can change) stands in then. Empty when the thread is gone.
+fn program_name(tid: i32) -> String {
+    match read_link(&format!("/proc/{tid}/exe")) {
+        // A program deleted since its exec still has its name, plus this.
+        Ok(exe) => basename(exe.strip_suffix(b" (deleted)").unwrap_or(&exe)),
+        Err(_) => std::fs::read_to_string(format!("/proc/{tid}/comm")).map(|comm| comm.strip_suffix('\n').unwrap_or(&comm).to_owned()).unwrap_or_default(),
+    }
 }
 
 fn basename(path: &[u8]) -> String {
@@ -301,7 +307,7 @@ impl Supervisor {
         // Without exec events a cached name would outlive the next exec.
         let comm = if exec_events { Some(comm) } else { None };
         let mut procs = HashMap::new();
-        procs.insert(first, Proc { sandbox, comm, ppid: 0, exempt_exec: true, ignored: false, traced });
+        procs.insert(first, Proc { sandbox, comm, ppid: 0, exempt_exec: true, ignored: false, traced, other_threads: 0 });
         Supervisor {
             global,
             procs,
@@ -615,14 +621,45 @@ impl Supervisor {
         self.forget_thread(tid);
         self.parked.remove(&tid);
         if let Some(tgid) = self.threads.remove(&tid) {
-            if tgid == tid {
-                self.procs.remove(&tgid);
+            if tgid != tid {
+                if let Some(p) = self.procs.get_mut(&tgid) {
+                    p.other_threads = p.other_threads.saturating_sub(1);
+                }
+            } else if let Some(p) = self.procs.remove(&tgid) {
                 self.exec_allowed.remove(&tgid);
+                if p.other_threads > 0 {
+                    self.forget_group(tgid);
+                }
             }
         }
         if tid == self.first && self.first_status.is_none() {
             self.first_status = Some(status);
         }
+    }
+
+    /// Drops the thread ids still mapped to process `tgid` after its leader
+    /// ended. The kernel reports a traced leader's end only after every
+    /// other thread of its group has ended, so such an id was retired by
+    /// an exec whose event never came: a fatal signal that arrives during
+    /// the exec skips the event's stop. Left in place, the id would make a
+    /// later task that gets it look started, and `kill_all` would signal it.
+    fn forget_group(&mut self, tgid: i32) {
+        let stale: Vec<i32> = self.threads.iter().filter(|(_, group)| **group == tgid).map(|(tid, _)| *tid).collect();
+        for tid in stale {
+            self.threads.remove(&tid);
+            self.forget_thread(tid);
+        }
+    }
+
+    /// Drops a thread id whose thread is gone unseen, now that a new task
+    /// has the id: its mapping to a process and its per-thread state.
+    fn drop_stale_id(&mut self, tid: i32) {
+        if let Some(tgid) = self.threads.remove(&tid) {
+            if let Some(p) = self.procs.get_mut(&tgid) {
+                p.other_threads = p.other_threads.saturating_sub(1);
+            }
+        }
+        self.forget_thread(tid);
     }
 
     /// Drops what the supervisor keeps per thread id, for a thread that
@@ -648,6 +685,15 @@ impl Supervisor {
             self.failed_filters.insert(tid);
             resume(tid, None);
             return;
+        }
+        if sig == Signal::SIGTRAP && self.started.contains(&tid) {
+            // With SIGTRAP, an event stop is an interrupt (only those of
+            // `pending_filters`, handled above) or a new task's attach
+            // stop. So this is a new task with the id of a thread whose
+            // end has not been seen: an exec retired the id, and the exec
+            // event is still queued, or never comes (a fatal signal during
+            // the exec skips it). The new task waits for its creator's event.
+            self.drop_stale_id(tid);
         }
         if !self.started.contains(&tid) {
             if self.threads.contains_key(&tid) {
@@ -675,6 +721,9 @@ impl Supervisor {
         let Ok(child) = ptrace::getevent(Pid::from_raw(tid)) else { return };
         let child = child as i32;
         let Some(&tgid) = self.threads.get(&tid) else { return };
+        // Anything still held for the new task's id belongs to a thread an
+        // exec retired unseen (see `on_stop`).
+        self.drop_stale_id(child);
         let is_thread = match is_new_thread(child) {
             Ok(is_thread) => is_thread,
             // Killed and reaped before this event: nothing to record.
@@ -689,6 +738,9 @@ impl Supervisor {
         };
         if is_thread {
             self.threads.insert(child, tgid);
+            if let Some(p) = self.procs.get_mut(&tgid) {
+                p.other_threads += 1;
+            }
             if !self.exec_events {
                 // The new thread gets the option before it first runs;
                 // threads it creates inherit it.
@@ -699,6 +751,7 @@ impl Supervisor {
             let mut record = parent.clone();
             record.ppid = tgid;
             record.exempt_exec = false;
+            record.other_threads = 0;
             self.procs.insert(child, record);
             self.threads.insert(child, child);
         }
@@ -731,8 +784,14 @@ impl Supervisor {
                     // inherit it.
                     let _ = ptrace::setoptions(Pid::from_raw(tid), seize_options(false));
                 }
-                self.threads.remove(&former);
-                self.forget_thread(former);
+                // Unless a new task has the id already (`drop_stale_id`).
+                if self.threads.get(&former) == Some(&tid) {
+                    self.threads.remove(&former);
+                    self.forget_thread(former);
+                    if let Some(p) = self.procs.get_mut(&tid) {
+                        p.other_threads = p.other_threads.saturating_sub(1);
+                    }
+                }
                 // The leader's per-thread state ended with the leader.
                 self.forget_thread(tid);
                 self.started.insert(tid);
@@ -1063,7 +1122,7 @@ impl Supervisor {
         *self.stops.entry(row.name).or_insert(0) += 1;
         let Some(proc_) = self.procs.get(&tgid) else {
             // Fail closed: a thread whose process has no record.
-            tracing::error!(tid, tgid, "a traced thread's process has no record; call refused");
+            tracing::error!(tid, tgid, "process record not found for a traced thread; call denied with EPERM");
             return Outcome::Deny(libc::EPERM);
         };
         let ignored = proc_.ignored;
