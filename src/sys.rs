@@ -153,3 +153,11 @@ pub fn ptrace_interrupt(pid: Pid) -> Result<(), Errno> {
     let res = unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid.as_raw(), 0, 0) };
     Errno::result(res).map(drop)
 }
+
+/// Sends `signal` to thread `tid` only if it still belongs to thread group
+/// `tgid`, with `tgkill(2)`; ESRCH otherwise.
+pub fn tgkill(tgid: i32, tid: i32, signal: nix::sys::signal::Signal) -> Result<(), Errno> {
+    // SAFETY: integer arguments only.
+    let res = unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, signal as libc::c_int) };
+    Errno::result(res).map(drop)
+}

@@ -206,6 +206,30 @@ in_both_modes! {
 }
 
 in_both_modes! {
+    fn stopped_and_continued_processes_carry_on(mode) {
+        require_ptrace!();
+        // Own case: SIGCONT gives every thread of a traced process an
+        // event stop, stopped or not; each must run on.
+        let threaded = "import os, signal, threading, time\n\
+            ts = [threading.Thread(target=time.sleep, args=(0.4,)) for _ in range(3)]\n\
+            [t.start() for t in ts]\n\
+            os.kill(os.getpid(), signal.SIGCONT)\n\
+            [t.join() for t in ts]\n\
+            print('threads')";
+        let script = format!(
+            "sleep 0.4 & p=$!; kill -STOP $p; kill -CONT $p; wait $p; echo child; kill -CONT $$; echo self\n\
+             /usr/bin/python3 -c \"{threaded}\" & p=$!; sleep 0.1; kill -STOP $p; sleep 0.1; kill -CONT $p; wait $p; echo stopped\n\
+             /usr/bin/python3 -c \"{threaded}\""
+        );
+        for lock in ["off", "on"] {
+            let mut fx = Fixture::new(mode);
+            let out = run_script(&mut fx, &[&format!("core/trace/magic_lock:{lock}")], &script);
+            out.expect_exit(0).expect_stdout("child\nself\nthreads\nstopped\nthreads\n");
+        }
+    }
+}
+
+in_both_modes! {
     fn magic_lock_exec_locks_after_exec(mode) {
         require_ptrace!();
         let mut fx = Fixture::new(mode);

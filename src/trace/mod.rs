@@ -261,16 +261,23 @@ fn is_new_thread(child: i32) -> Result<bool, Errno> {
     }
 }
 
-/// Returns the name of the program thread `tid` runs: the last component
-/// of `/proc/TID/exe`. A thread that is ending has lost that link; the
-/// kernel's name for it (`/proc/TID/comm`, at most 15 bytes, which the
-/// program can change) stands in then. Empty when the thread is gone.
+/// Returns the name of the program thread `tid` runs, the last component
+/// of `/proc/TID/exe`. Returns `None` when the thread is ending or gone,
+/// because the link is gone then.
+fn exe_name(tid: i32) -> Option<String> {
+    let exe = read_link(&format!("/proc/{tid}/exe")).ok()?;
+    // A program deleted since its exec still has its name, plus this.
+    Some(basename(exe.strip_suffix(b" (deleted)").unwrap_or(&exe)))
+}
+
+/// `exe_name`, or for a thread that is ending the kernel's name for it
+/// (`/proc/TID/comm`, at most 15 bytes, which the program can change, so
+/// never cached). Empty when the thread is gone.
 fn program_name(tid: i32) -> String {
-    match read_link(&format!("/proc/{tid}/exe")) {
-        // A program deleted since its exec still has its name, plus this.
-        Ok(exe) => basename(exe.strip_suffix(b" (deleted)").unwrap_or(&exe)),
-        Err(_) => std::fs::read_to_string(format!("/proc/{tid}/comm")).map(|comm| comm.strip_suffix('\n').unwrap_or(&comm).to_owned()).unwrap_or_default(),
-    }
+    exe_name(tid).unwrap_or_else(|| {
+        let comm = std::fs::read_to_string(format!("/proc/{tid}/comm")).unwrap_or_default();
+        comm.strip_suffix('\n').unwrap_or(&comm).to_owned()
+    })
 }
 
 fn basename(path: &[u8]) -> String {
@@ -639,9 +646,9 @@ impl Supervisor {
 
     /// Drops the thread ids still mapped to process `tgid` after its leader
     /// ended. The kernel reports a traced leader's end only after every
-    /// other thread of its group has ended, so such an id was retired by
-    /// an exec whose event never came: a fatal signal that arrives during
-    /// the exec skips the event's stop. Left in place, the id would make a
+    /// other thread of its group has ended. So such an id was retired by
+    /// an exec whose event never came. (A fatal signal that arrives during
+    /// the exec skips the event's stop.) Left in place, the id would make a
     /// later task that gets it look started, and `kill_all` would signal it.
     fn forget_group(&mut self, tgid: i32) {
         let stale: Vec<i32> = self.threads.iter().filter(|(_, group)| **group == tgid).map(|(tid, _)| *tid).collect();
@@ -651,12 +658,27 @@ impl Supervisor {
         }
     }
 
+    /// Reports whether `tid`, mapped to a process other than its own (a
+    /// thread, not a leader), now names a task of another thread group.
+    /// Only an exec retires a thread id unseen, and only a thread's: a
+    /// leader's end is always reported. Reads `/proc/TID/status`, so it
+    /// runs only at event stops of started threads, which are rare: a
+    /// SIGCONT's notice, a group-stop, an attach stop of a reused id.
+    fn id_reused(&self, tid: i32) -> bool {
+        match self.threads.get(&tid) {
+            Some(&tgid) if tgid != tid => resolve::thread_group(tid).is_some_and(|now| now != tgid),
+            _ => false,
+        }
+    }
+
     /// Drops a thread id whose thread is gone unseen, now that a new task
     /// has the id: its mapping to a process and its per-thread state.
     fn drop_stale_id(&mut self, tid: i32) {
         if let Some(tgid) = self.threads.remove(&tid) {
-            if let Some(p) = self.procs.get_mut(&tgid) {
-                p.other_threads = p.other_threads.saturating_sub(1);
+            if tgid != tid {
+                if let Some(p) = self.procs.get_mut(&tgid) {
+                    p.other_threads = p.other_threads.saturating_sub(1);
+                }
             }
         }
         self.forget_thread(tid);
@@ -686,13 +708,12 @@ impl Supervisor {
             resume(tid, None);
             return;
         }
-        if sig == Signal::SIGTRAP && self.started.contains(&tid) {
-            // With SIGTRAP, an event stop is an interrupt (only those of
-            // `pending_filters`, handled above) or a new task's attach
-            // stop. So this is a new task with the id of a thread whose
-            // end has not been seen: an exec retired the id, and the exec
-            // event is still queued, or never comes (a fatal signal during
-            // the exec skips it). The new task waits for its creator's event.
+        if self.started.contains(&tid) && self.id_reused(tid) {
+            // A new task with the id of a thread whose end has not been
+            // seen: an exec retired the id, and the exec event is still
+            // queued, or never comes (a fatal signal during the exec skips
+            // it). This is the new task's attach stop; it waits for its
+            // creator's event.
             self.drop_stale_id(tid);
         }
         if !self.started.contains(&tid) {
@@ -1787,10 +1808,7 @@ impl Supervisor {
             if p.comm.is_none() && exec_events {
                 // From the calling thread: the leader may have exited
                 // while other threads run, and its `exe` link is then gone.
-                let name = program_name(call.tid);
-                if !name.is_empty() {
-                    p.comm = Some(name);
-                }
+                p.comm = exe_name(call.tid);
             }
         }
         let proc_ = self.procs.get(&call.tgid);
@@ -1825,7 +1843,13 @@ impl Supervisor {
     }
 
     fn kill_all(&mut self) {
-        for tid in self.threads.keys().chain(self.parked.iter()) {
+        // By thread group: an id whose thread ended unseen may name an
+        // unrelated task by now, and tgkill refuses that (ESRCH).
+        for (tid, tgid) in &self.threads {
+            let _ = crate::sys::tgkill(*tgid, *tid, Signal::SIGKILL);
+        }
+        // Parked tasks are stopped tracees, so their ids are still theirs.
+        for tid in &self.parked {
             let _ = signal::kill(Pid::from_raw(*tid), Signal::SIGKILL);
         }
     }

@@ -45,6 +45,18 @@ pub struct View {
 /// in `/proc/TID/status`), which is what `/proc/self` means inside
 /// `--isolate`. `None` when the thread is gone.
 pub fn namespace_ids(tid: i32) -> Option<(i32, i32)> {
+    let status = status_text(tid)?;
+    Some((status_field(&status, "NStgid:")?, status_field(&status, "NSpid:")?))
+}
+
+/// Returns the thread group (process) that thread `tid` belongs to now,
+/// from its `Tgid:` line; `None` when no such thread exists.
+pub fn thread_group(tid: i32) -> Option<i32> {
+    status_field(&status_text(tid)?, "Tgid:")
+}
+
+/// Reads `/proc/TID/status`.
+fn status_text(tid: i32) -> Option<String> {
     use std::io::Read as _;
     // The file reports no size, so `read_to_string` would read it in eight
     // growing pieces. The fields wanted are in the first kilobyte, and one
@@ -60,12 +72,14 @@ pub fn namespace_ids(tid: i32) -> Option<(i32, i32)> {
             Err(_) => return None,
         }
     }
-    let status = String::from_utf8_lossy(&buffer[..filled]);
-    let last = |key: &str| -> Option<i32> {
-        let line = status.lines().find(|l| l.starts_with(key))?;
-        line[key.len()..].split_whitespace().last()?.parse().ok()
-    };
-    Some((last("NStgid:")?, last("NSpid:")?))
+    Some(String::from_utf8_lossy(&buffer[..filled]).into_owned())
+}
+
+/// Returns the last number on the line of `status` that starts with `key`
+/// (the innermost namespace's, for the `NS` lines).
+fn status_field(status: &str, key: &str) -> Option<i32> {
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line[key.len()..].split_whitespace().last()?.parse().ok()
 }
 
 /// A file type, as far as resolution needs it.
@@ -329,6 +343,8 @@ mod tests {
         let pid = std::process::id() as i32;
         assert_eq!(namespace_ids(pid), Some((pid, pid)));
         assert_eq!(namespace_ids(i32::MAX), None);
+        assert_eq!(thread_group(pid), Some(pid));
+        assert_eq!(thread_group(i32::MAX), None);
     }
 
     #[test]
