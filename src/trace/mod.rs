@@ -838,7 +838,7 @@ impl Supervisor {
         // Only the exec controls need the program's path here; most builds
         // run with none, and skip the read.
         let exe = read_link(&format!("/proc/{tid}/exe")).unwrap_or_default();
-        proc_.comm = Some(basename(&exe));
+        proc_.comm = (!exe.is_empty()).then(|| basename(&exe));
         if proc_.sandbox.exec != Mode::Off && !self.exec_recheck(tid, &exe) {
             return;
         }
