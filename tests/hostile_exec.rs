@@ -166,21 +166,30 @@ in_both_modes! {
     }
 }
 
+/// Runs the script that `script` makes from the locked folder's path with
+/// the magic lock on from the start; returns the folder and the outcome.
+fn run_locked(mode: Mode, script: impl Fn(&str) -> String) -> (std::path::PathBuf, common::Outcome) {
+    let mut fx = Fixture::new(mode);
+    let locked = locked_dir(&fx);
+    let out = run_script(&mut fx, &["core/trace/magic_lock:on"], &script(&locked.display().to_string()));
+    (locked, out)
+}
+
+/// Returns the first violation report that contains `needle`.
+fn violation_naming<'a>(out: &'a common::Outcome, needle: &str) -> Option<&'a str> {
+    out.stderr.lines().find(|line| line.contains("Access Violation") && line.contains(needle))
+}
+
 in_both_modes! {
     fn report_names_program_after_exec(mode) {
         require_ptrace!();
         // With the lock on from the start, processes report no exec event,
         // so the name in a report must not be one cached before an exec.
-        let mut fx = Fixture::new(mode);
-        let locked = locked_dir(&fx);
-        let o = locked.display().to_string();
-        let script = format!("echo x > {o}/r1; exec $SYSC creat {o}/r2");
-        let out = run_script(&mut fx, &["core/trace/magic_lock:on"], &script);
+        let (locked, out) = run_locked(mode, |o| format!("echo x > {o}/r1; exec $SYSC creat {o}/r2"));
         assert!(!locked.join("r1").exists(), "r1 was created\n{}", out.details());
         assert!(!locked.join("r2").exists(), "r2 was created\n{}", out.details());
-        let report_of = |name: &str| out.stderr.lines().find(|line| line.contains("Access Violation") && line.contains(name)).map(str::to_owned);
-        let first = report_of("/r1").unwrap_or_else(|| panic!("no report for r1\n{}", out.details()));
-        let second = report_of("/r2").unwrap_or_else(|| panic!("no report for r2\n{}", out.details()));
+        let first = violation_naming(&out, "/r1").unwrap_or_else(|| panic!("no report for r1\n{}", out.details()));
+        let second = violation_naming(&out, "/r2").unwrap_or_else(|| panic!("no report for r2\n{}", out.details()));
         assert!(!first.contains(" sysc["), "r1's report names sysc before its exec: {first}\n{}", out.details());
         assert!(second.contains(" sysc["), "r2's report does not name sysc: {second}\n{}", out.details());
     }
@@ -192,14 +201,10 @@ in_both_modes! {
         // Own case: with the lock on from the start only threads report
         // their execs. An exec by a thread that is not the leader still
         // leaves a confined program that reports under its own name.
-        let mut fx = Fixture::new(mode);
-        let locked = locked_dir(&fx);
-        let o = locked.display().to_string();
-        let script = format!("$HOSTILE thread-exec $SYSC creat {o}/t2; echo x > {o}/t3");
-        let out = run_script(&mut fx, &["core/trace/magic_lock:on"], &script);
+        let (locked, out) = run_locked(mode, |o| format!("$HOSTILE thread-exec $SYSC creat {o}/t2; echo x > {o}/t3"));
         assert!(!locked.join("t2").exists(), "t2 was created\n{}", out.details());
         assert!(!locked.join("t3").exists(), "t3 was created\n{}", out.details());
-        let reported = |name: &str| out.stderr.lines().any(|line| line.contains("Access Violation") && line.contains(name));
+        let reported = |name: &str| violation_naming(&out, name).is_some();
         assert!(reported(" sysc["), "no report names sysc\n{}", out.details());
         assert!(reported("/t3'"), "no report for t3\n{}", out.details());
     }
