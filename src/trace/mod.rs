@@ -664,6 +664,12 @@ impl Supervisor {
     /// leader's end is always reported. Reads `/proc/TID/status`, so it
     /// runs only at event stops of started threads, which are rare: a
     /// SIGCONT's notice, a group-stop, an attach stop of a reused id.
+    ///
+    /// NOTE: a failed read (EMFILE, say) counts as not reused, so such a
+    /// task runs with the old thread's record until its creator's event
+    /// names it. The check also assumes that `/proc` belongs to the
+    /// supervisor's pid namespace; under another one it could take a live
+    /// thread for a new task and park it.
     fn id_reused(&self, tid: i32) -> bool {
         match self.threads.get(&tid) {
             Some(&tgid) if tgid != tid => resolve::thread_group(tid).is_some_and(|now| now != tgid),
