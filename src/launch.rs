@@ -289,7 +289,7 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
         ForkResult::Parent { child } => {
             drop(gate_read);
             drop(listener_theirs);
-            let options = crate::trace::seize_options(crate::trace::needs_exec_events(&policy.global, &policy.sandbox));
+            let options = crate::trace::seize_options(&policy.global, &policy.sandbox);
             if let Err(source) = ptrace::seize(child, options) {
                 let _ = signal::kill(child, Signal::SIGKILL);
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
@@ -518,7 +518,7 @@ pub fn run_isolated(
                     return Err(err);
                 }
             };
-            let options = crate::trace::seize_options(crate::trace::needs_exec_events(&policy.global, &policy.sandbox));
+            let options = crate::trace::seize_options(&policy.global, &policy.sandbox);
             if let Err(source) = ptrace::seize(command, options) {
                 kill_pid1();
                 return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });

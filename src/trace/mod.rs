@@ -73,7 +73,7 @@ struct Proc {
     /// The categories its seccomp filters stop for; children inherit
     /// them with the filters.
     traced: crate::seccomp::TraceSet,
-    /// Its traced threads other than the leader.
+    /// The number of its traced threads other than the leader.
     other_threads: usize,
 }
 
@@ -171,9 +171,8 @@ pub struct Supervisor {
     /// Whether the command runs in an `--isolate` view.
     isolated: bool,
     /// Whether every process reports its execs (`needs_exec_events`).
-    /// Without it, a process gets the exec event from its first extra
-    /// thread on, because only that event gives the thread id that an exec
-    /// by a non-leader thread retires.
+    /// Without it, only threads other than a leader report theirs
+    /// (`start_thread`).
     exec_events: bool,
     /// New threads that get `PTRACE_O_TRACEEXEC` before they first run.
     exec_option_pending: HashSet<i32>,
@@ -202,12 +201,15 @@ pub fn needs_exec_events(global: &Global, sandbox: &Sandbox) -> bool {
         || !global.resume_if_match.is_empty()
 }
 
-/// Returns the options to seize the command with.
-pub fn seize_options(exec_events: bool) -> ptrace::Options {
-    if exec_events {
+/// `SEIZE_OPTIONS` without exec events.
+const SEIZE_OPTIONS_NO_EXEC: ptrace::Options = SEIZE_OPTIONS.difference(ptrace::Options::PTRACE_O_TRACEEXEC);
+
+/// Returns the options to seize the command with under this policy.
+pub fn seize_options(global: &Global, sandbox: &Sandbox) -> ptrace::Options {
+    if needs_exec_events(global, sandbox) {
         SEIZE_OPTIONS
     } else {
-        SEIZE_OPTIONS.difference(ptrace::Options::PTRACE_O_TRACEEXEC)
+        SEIZE_OPTIONS_NO_EXEC
     }
 }
 
@@ -625,17 +627,12 @@ impl Supervisor {
     }
 
     fn gone(&mut self, tid: i32, status: i32) {
-        self.forget_thread(tid);
         self.parked.remove(&tid);
-        if let Some(tgid) = self.threads.remove(&tid) {
-            if tgid != tid {
-                if let Some(p) = self.procs.get_mut(&tgid) {
-                    p.other_threads = p.other_threads.saturating_sub(1);
-                }
-            } else if let Some(p) = self.procs.remove(&tgid) {
-                self.exec_allowed.remove(&tgid);
+        if self.drop_id(tid) == Some(tid) {
+            if let Some(p) = self.procs.remove(&tid) {
+                self.exec_allowed.remove(&tid);
                 if p.other_threads > 0 {
-                    self.forget_group(tgid);
+                    self.forget_group(tid);
                 }
             }
         }
@@ -653,8 +650,7 @@ impl Supervisor {
     fn forget_group(&mut self, tgid: i32) {
         let stale: Vec<i32> = self.threads.iter().filter(|(_, group)| **group == tgid).map(|(tid, _)| *tid).collect();
         for tid in stale {
-            self.threads.remove(&tid);
-            self.forget_thread(tid);
+            self.drop_id(tid);
         }
     }
 
@@ -668,7 +664,7 @@ impl Supervisor {
     /// NOTE: a failed read (EMFILE, say) counts as not reused, so such a
     /// task runs with the old thread's record until its creator's event
     /// names it. The check also assumes that `/proc` belongs to the
-    /// supervisor's pid namespace; under another one it could take a live
+    /// supervisor's pid namespace. Under another one it could take a live
     /// thread for a new task and park it.
     fn id_reused(&self, tid: i32) -> bool {
         match self.threads.get(&tid) {
@@ -677,17 +673,18 @@ impl Supervisor {
         }
     }
 
-    /// Drops a thread id whose thread is gone unseen, now that a new task
-    /// has the id: its mapping to a process and its per-thread state.
-    fn drop_stale_id(&mut self, tid: i32) {
-        if let Some(tgid) = self.threads.remove(&tid) {
-            if tgid != tid {
-                if let Some(p) = self.procs.get_mut(&tgid) {
-                    p.other_threads = p.other_threads.saturating_sub(1);
-                }
+    /// Drops thread id `tid`: its mapping to a process, which counts one
+    /// thread fewer unless `tid` is its leader, and its per-thread state.
+    /// Returns the process it was mapped to.
+    fn drop_id(&mut self, tid: i32) -> Option<i32> {
+        self.forget_thread(tid);
+        let tgid = self.threads.remove(&tid)?;
+        if tgid != tid {
+            if let Some(p) = self.procs.get_mut(&tgid) {
+                p.other_threads = p.other_threads.saturating_sub(1);
             }
         }
-        self.forget_thread(tid);
+        Some(tgid)
     }
 
     /// Drops what the supervisor keeps per thread id, for a thread that
@@ -720,7 +717,7 @@ impl Supervisor {
             // queued, or never comes (a fatal signal during the exec skips
             // it). This is the new task's attach stop; it waits for its
             // creator's event.
-            self.drop_stale_id(tid);
+            self.drop_id(tid);
         }
         if !self.started.contains(&tid) {
             if self.threads.contains_key(&tid) {
@@ -750,7 +747,7 @@ impl Supervisor {
         let Some(&tgid) = self.threads.get(&tid) else { return };
         // Anything still held for the new task's id belongs to a thread an
         // exec retired unseen (see `on_stop`).
-        self.drop_stale_id(child);
+        self.drop_id(child);
         let is_thread = match is_new_thread(child) {
             Ok(is_thread) => is_thread,
             // Killed and reaped before this event: nothing to record.
@@ -809,15 +806,11 @@ impl Supervisor {
                     // A single thread now: it needs the option no more
                     // (see `start_thread`), and its children would
                     // inherit it.
-                    let _ = ptrace::setoptions(Pid::from_raw(tid), seize_options(false));
+                    let _ = ptrace::setoptions(Pid::from_raw(tid), SEIZE_OPTIONS_NO_EXEC);
                 }
-                // Unless a new task has the id already (`drop_stale_id`).
+                // Unless a new task has the id already (`on_stop`, `on_new`).
                 if self.threads.get(&former) == Some(&tid) {
-                    self.threads.remove(&former);
-                    self.forget_thread(former);
-                    if let Some(p) = self.procs.get_mut(&tid) {
-                        p.other_threads = p.other_threads.saturating_sub(1);
-                    }
+                    self.drop_id(former);
                 }
                 // The leader's per-thread state ended with the leader.
                 self.forget_thread(tid);
