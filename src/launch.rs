@@ -173,12 +173,12 @@ impl ExecArgs {
 }
 
 /// Builds the command's seccomp filters from the policy.
-fn command_filters(policy: &Policy, traced: &TraceSet, emulate_nondumpable: bool) -> Result<seccomp::Filters, LaunchError> {
+fn command_filters(policy: &Policy, traced: &TraceSet, emulate_nondumpable: bool, ptraced: bool) -> Result<seccomp::Filters, LaunchError> {
     let restrict = seccomp::Restrictions {
         file_control: policy.global.restrict_file_control,
         shared_memory_writable: policy.global.restrict_shared_memory_writable,
     };
-    Ok(seccomp::build(traced, &restrict, emulate_nondumpable)?)
+    Ok(seccomp::build(traced, &restrict, emulate_nondumpable, ptraced)?)
 }
 
 /// The last steps of the command before it becomes the program, shared by
@@ -256,10 +256,11 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     let program = lookup(&argv[0], path_var.as_ref())?;
     let emulate_nondumpable = !nix::unistd::geteuid().is_root();
     let traced = trace_set(&policy);
-    let programs = command_filters(&policy, &traced, emulate_nondumpable)?;
+    let ptraced = crate::trace::needs_ptrace(&policy.global, &policy.sandbox);
+    let programs = command_filters(&policy, &traced, emulate_nondumpable, ptraced)?;
     let landlock_plan = crate::landlock::plan(&policy, &program, &crate::view::RealHost, crate::landlock::kernel_abi());
     tracing::debug!(
-        layers = %format!("seccomp ptrace {}", crate::landlock::describe(landlock_plan.as_ref(), crate::landlock::kernel_abi())),
+        layers = %format!("seccomp {}{}", if ptraced { "ptrace " } else { "" }, crate::landlock::describe(landlock_plan.as_ref(), crate::landlock::kernel_abi())),
         "layers in force (plain mode)"
     );
     let ruleset = landlock_plan.as_ref().map(crate::landlock::create).transpose()?;
@@ -267,6 +268,11 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
     let exec = ExecArgs::new(program, &argv, &env, "")?;
 
     prepare_supervisor_signals(policy.global.interrupt)?;
+    if !ptraced {
+        // Orphans of the command become sydbox's children rather than
+        // init's, so sydbox can wait for them and find them to kill.
+        crate::sys::set_child_subreaper().map_err(sys("prctl(PR_SET_CHILD_SUBREAPER)"))?;
+    }
     let (gate_read, gate_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(sys("pipe2"))?;
     // The child sends its user-notification listener back over this pair.
     let (listener_theirs, listener_ours) = nix::sys::socket::socketpair(
@@ -290,9 +296,11 @@ pub fn run(policy: Policy, argv: Vec<OsString>, env: Vec<(OsString, OsString)>, 
             drop(gate_read);
             drop(listener_theirs);
             let options = crate::trace::seize_options(&policy.global, &policy.sandbox);
-            if let Err(source) = ptrace::seize(child, options) {
-                let _ = signal::kill(child, Signal::SIGKILL);
-                return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
+            if ptraced {
+                if let Err(source) = ptrace::seize(child, options) {
+                    let _ = signal::kill(child, Signal::SIGKILL);
+                    return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
+                }
             }
             let cgroup = policy.global.limit_processes.and_then(crate::ns::cgroup::PidsCgroup::create);
             if let Some(cgroup) = &cgroup {
@@ -367,6 +375,9 @@ fn child_main(
         // SAFETY: resetting a disposition to the default runs no code.
         unsafe { libc::signal(signo, libc::SIG_DFL) };
     }
+    // Without ptrace's PTRACE_O_EXITKILL, the command at least dies with
+    // sydbox. SAFETY: prctl(2) with integer arguments touches no memory.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) };
     let mut byte = [0u8; 1];
     // SAFETY: `byte` is valid for one byte of writes.
     let got = unsafe { libc::read(gate.as_raw_fd(), byte.as_mut_ptr().cast(), 1) };
@@ -431,11 +442,12 @@ pub fn run_isolated(
     // The supervisor owns the user namespace, so it can read the memory
     // of a non-dumpable tracee: no emulation needed.
     let traced = trace_set(&policy);
-    let programs = command_filters(&policy, &traced, false)?;
+    let ptraced = crate::trace::needs_ptrace(&policy.global, &policy.sandbox);
+    let programs = command_filters(&policy, &traced, false, ptraced)?;
     let abi = crate::landlock::kernel_abi();
     let landlock_plan = crate::landlock::plan(&policy, &program, &crate::view::RealHost, abi);
     tracing::debug!(
-        layers = %format!("namespaces view seccomp ptrace {}", crate::landlock::describe(landlock_plan.as_ref(), abi)),
+        layers = %format!("namespaces view seccomp {}{}", if ptraced { "ptrace " } else { "" }, crate::landlock::describe(landlock_plan.as_ref(), abi)),
         plan = %isolate.plan,
         "layers in force (--isolate)"
     );
@@ -519,9 +531,11 @@ pub fn run_isolated(
                 }
             };
             let options = crate::trace::seize_options(&policy.global, &policy.sandbox);
-            if let Err(source) = ptrace::seize(command, options) {
-                kill_pid1();
-                return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
+            if ptraced {
+                if let Err(source) = ptrace::seize(command, options) {
+                    kill_pid1();
+                    return Err(LaunchError::Sys { what: "ptrace(PTRACE_SEIZE) of the command", source });
+                }
             }
             open_gate(seized_write).map_err(sys("write to the command's start pipe"))?;
             let listener = if programs.listener { take_listener(command, &hello_ours).ok() } else { None };
@@ -535,8 +549,11 @@ pub fn run_isolated(
             }
             let comm = argv[0].to_string_lossy().into_owned();
             let limit = policy.global.limit_processes;
+            // Without ptrace, sydbox follows pid 1, which reaps every
+            // process of the namespace and exits with the command's status.
+            let first = if ptraced { command } else { pid1 };
             let supervisor =
-                Supervisor::new(policy.global, policy.sandbox, comm, command, reporter, traced, listener)
+                Supervisor::new(policy.global, policy.sandbox, comm, first, reporter, traced, listener)
                     .with_process_limit(limit)
                     .in_isolated_view();
             let end = supervisor.run();

@@ -27,10 +27,31 @@ pub fn seccomp_set_mode_filter(program: &[crate::seccomp::SockFilter]) -> Result
     Errno::result(res).map(drop)
 }
 
+/// Makes the calling process a child subreaper (`PR_SET_CHILD_SUBREAPER`):
+/// its orphaned descendants become its children. See prctl(2).
+pub fn set_child_subreaper() -> Result<(), Errno> {
+    // SAFETY: prctl(2) with integer arguments touches no memory.
+    let res = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    Errno::result(res).map(drop)
+}
+
 /// Sets `PR_SET_NO_NEW_PRIVS`. See prctl(2). Async-signal-safe.
 pub fn set_no_new_privs() -> Result<(), Errno> {
     // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments only.
     let res = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+    Errno::result(res).map(drop)
+}
+
+/// Sends `signal` to the process behind `pidfd` with
+/// `pidfd_send_signal(2)`: ESRCH once that process is gone, even when its
+/// pid has been reused since.
+pub fn pidfd_send_signal(pidfd: &OwnedFd, signal: nix::sys::signal::Signal) -> Result<(), Errno> {
+    use std::os::fd::AsRawFd as _;
+    // SAFETY: a valid descriptor, a signal number, a null siginfo (the
+    // kernel then fills one in as kill(2) would) and no flags.
+    let res = unsafe {
+        libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), signal as libc::c_int, std::ptr::null::<libc::siginfo_t>(), 0)
+    };
     Errno::result(res).map(drop)
 }
 

@@ -46,7 +46,7 @@ fn net_case(options: &[&str]) -> Case {
 fn connect_and_bind_denied() {
     require_ptrace!();
     let (listener, port) = listener();
-    each_trace_option(|options| {
+    common::each_follow_option(|options| {
         let mut case = net_case(options);
         case.must_violate();
         let out = case.run("netc", ["connect", "inet", "127.0.0.1", &port]);
@@ -86,7 +86,7 @@ fn bind_whitelist_ports() {
 #[test]
 fn successful_bind_connectable() {
     require_ptrace!();
-    each_trace_option(|options| {
+    common::each_follow_option(|options| {
         let port = free_port();
         let mut case = net_case(options);
         case.magic(format!("whitelist/network/bind+LOOPBACK@{port}"));
@@ -113,7 +113,7 @@ fn successful_bind_connectable() {
 #[test]
 fn successful_bind_ends_on_close() {
     require_ptrace!();
-    each_trace_option(|options| {
+    common::each_follow_option(|options| {
         let port = free_port();
         let mut case = net_case(options);
         case.magic(format!("whitelist/network/bind+LOOPBACK@{port}")).magic("core/violation/exit_code:0");
@@ -129,7 +129,7 @@ fn successful_bind_ends_on_close() {
 #[test]
 fn unix_bind_and_connect() {
     require_ptrace!();
-    each_trace_option(|options| {
+    common::each_follow_option(|options| {
         let mut case = net_case(options);
         case.must_violate();
         let sock = case.resolved("sock");

@@ -15,6 +15,13 @@ use common::{helper, processes_with_token, ChildGuard, unique_token, Fixture, Mo
 /// so the token travels in another name.
 const TOKEN_VARIABLE: &str = "HOSTILE_TEST_TOKEN";
 
+/// The fixture's settings that let sydbox run without ptrace: its base
+/// checks execs, which need ptrace's exec events.
+const NO_PTRACE: [&str; 2] = ["core/sandbox/exec:off", "core/trace/magic_lock:on"];
+
+/// The two ways sydbox follows processes: by ptrace, and without it.
+const FOLLOWING: [&[&str]; 2] = [&[], &NO_PTRACE];
+
 /// Waits up to `limit` for every process carrying `token` to be gone, and
 /// returns those still there.
 fn survivors_after(token: &str, limit: Duration) -> Vec<i32> {
@@ -31,6 +38,14 @@ fn survivors_after(token: &str, limit: Duration) -> Vec<i32> {
 in_both_modes! {
     fn sandboxed_code_cannot_stop_sydbox(mode) {
         require_ptrace!();
+        for following in FOLLOWING {
+            cannot_stop_sydbox(mode, following);
+        }
+    }
+}
+
+fn cannot_stop_sydbox(mode: Mode, following: &[&str]) {
+    {
         let mut fx = Fixture::new(mode);
         // In plain mode the shell's process group contains sydbox, so sydbox
         // refuses `kill -9 0`. Under --isolate the command runs in its own
@@ -46,7 +61,10 @@ in_both_modes! {
             flag = fx.flag_path.display(),
             leak = fx.in_box("leak")
         );
-        fx.base();
+        let case = fx.base();
+        for setting in following {
+            case.magic(setting);
+        }
         let out = fx.case.run_program("/bin/sh", ["-c", &script]);
         // The shell survived its own signals, so sydbox did too.
         out.expect_exit(0);
@@ -100,6 +118,14 @@ in_both_modes! {
 in_both_modes! {
     fn daemons_stay_traced_until_they_end(mode) {
         require_ptrace!();
+        for following in FOLLOWING {
+            daemon_stays_followed(mode, following);
+        }
+    }
+}
+
+fn daemon_stays_followed(mode: Mode, following: &[&str]) {
+    {
         let mut fx = Fixture::new(mode);
         let token = unique_token("daemon");
         let flag = fx.flag_path.display().to_string();
@@ -107,6 +133,9 @@ in_both_modes! {
         let mark = fx.in_outside("late");
         let case = fx.base();
         case.env(TOKEN_VARIABLE, &token);
+        for setting in following {
+            case.magic(setting);
+        }
         let started = Instant::now();
         let out = case.run("hostile", ["daemon", "1", &flag, &late, &mark]);
         let waited = started.elapsed();
@@ -133,5 +162,51 @@ in_both_modes! {
         let out = case.run_program("/bin/sh", ["-c", "b(){ b & b & }; b; sleep 5"]);
         let left = survivors_after(&token, Duration::from_secs(5));
         assert!(left.is_empty(), "processes outlived sydbox: {}\n{}", left.len(), out.details());
+    }
+}
+
+in_both_modes! {
+    fn without_ptrace_processes_left_by_a_killed_sydbox_cannot_write(mode) {
+        // PTRACE_O_EXITKILL is what kills every tracee with sydbox. Without
+        // ptrace only the command dies with it (PR_SET_PDEATHSIG); the
+        // processes it started live on, but every call the profile checks
+        // fails with ENOSYS, since no supervisor holds the listener.
+        require_ptrace!();
+        let mut fx = Fixture::new(mode);
+        let token = unique_token("nokill");
+        let ticks = fx.box_dir.join("ticks");
+        let script = format!(
+            "for i in 1 2 3; do (while :; do echo tick >> {t}; sleep 0.1; done) & done; while :; do sleep 0.1; done",
+            t = ticks.display()
+        );
+        let case = fx.base();
+        for setting in NO_PTRACE {
+            case.magic(setting);
+        }
+        let line = fx.case.sydbox_command_line();
+        let mut child = ChildGuard(Command::new(&line[0])
+            .args(&line[1..])
+            .args(["--", "/bin/sh", "-c", &script])
+            .env(TOKEN_VARIABLE, &token)
+            .current_dir(&fx.root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap());
+        sleep(Duration::from_millis(800));
+        let before = fs::read_to_string(&ticks).unwrap_or_default().len();
+        assert!(before > 0, "the loops wrote nothing while sydbox ran");
+        child.0.kill().unwrap();
+        let _ = child.0.wait();
+        sleep(Duration::from_millis(300));
+        let settled = fs::read_to_string(&ticks).unwrap_or_default().len();
+        sleep(Duration::from_secs(1));
+        let after = fs::read_to_string(&ticks).unwrap_or_default().len();
+        for pid in processes_with_token(&token) {
+            // SAFETY: kill(2) on a pid read from /proc; the token marks it as this test's.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        assert_eq!(settled, after, "a process wrote after sydbox was killed");
     }
 }

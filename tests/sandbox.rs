@@ -251,11 +251,13 @@ fn bind_denied_with_eaddrnotavail_and_successful_bind_is_connectable() {
 #[test]
 fn exit_status_follows_the_command() {
     require_ptrace!();
-    let case = Case::new();
-    case.run("exitwith", ["7"]).expect_exit(7);
-    case.run("exitwith", ["--signal", "15"]).expect_exit(128 + 15);
-    case.run("exitwith", ["--fork", "3", "9"]).expect_exit(0);
-    case.run("exitwith", ["--threads", "8"]).expect_exit(0);
+    common::each_follow_option(|options| {
+        let case = Case::with_magic(options);
+        case.run("exitwith", ["7"]).expect_exit(7);
+        case.run("exitwith", ["--signal", "15"]).expect_exit(128 + 15);
+        case.run("exitwith", ["--fork", "3", "9"]).expect_exit(0);
+        case.run("exitwith", ["--threads", "8"]).expect_exit(0);
+    });
     let mut case = Case::new();
     write_box(&mut case);
     case.magic("core/violation/exit_code:42");
@@ -335,15 +337,19 @@ fn a_shell_changes_its_own_policy_through_dev_sydbox() {
 #[test]
 fn violation_decision_killall_ends_every_process() {
     require_ptrace!();
-    let mut case = Case::new();
-    write_box(&mut case);
-    case.magic("core/violation/decision:killall");
-    let target = case.path("x").display().to_string();
-    let script = format!("sleep 30 & sleep 30 & mkdir {target}; wait; exit 3");
-    let started = std::time::Instant::now();
-    let out = case.run_program("/bin/sh", ["-c", &script]);
-    out.expect_exit(128 + libc::SIGKILL);
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sleeping children outlived killall");
+    // Also an orphan, `(sleep 30 &)`, whose parent has already exited:
+    // without ptrace sydbox finds it as its subreaper.
+    common::each_follow_option(|options| {
+        let mut case = Case::with_magic(options);
+        write_box(&mut case);
+        case.magic("core/violation/decision:killall");
+        let target = case.path("x").display().to_string();
+        let script = format!("(sleep 30 &); sleep 30 & sleep 30 & mkdir {target}; wait; exit 3");
+        let started = std::time::Instant::now();
+        let out = case.run_program("/bin/sh", ["-c", &script]);
+        out.expect_exit(128 + libc::SIGKILL);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{options:?}: the sleeping children outlived killall");
+    });
 }
 
 #[test]
@@ -424,17 +430,21 @@ fn sigusr1_and_sigusr2_dump_the_process_tree() {
 #[test]
 fn successful_bind_follows_dup_and_ends_on_close() {
     require_ptrace!();
+    common::each_follow_option(successful_bind_follows_dup_and_ends_on_close_with);
+}
+
+fn successful_bind_follows_dup_and_ends_on_close_with(options: &[&str]) {
     // A port-0 bind, dup'd and the original closed, stays connectable.
-    let mut case = Case::new();
+    let mut case = Case::with_magic(options);
     case.magic("core/sandbox/network:deny").magic("whitelist/network/bind+LOOPBACK@0");
     case.run("netc", ["bind", "inet", "127.0.0.1", "0", "--dup", "--then-connect", "127.0.0.1", "bound"]).expect_success();
     // With successful_bind off, the same connect is refused.
-    let mut case = Case::new();
+    let mut case = Case::with_magic(options);
     case.magic("core/sandbox/network:deny").magic("whitelist/network/bind+LOOPBACK@0").magic("core/whitelist/successful_bind:false").must_violate();
     case.run("netc", ["bind", "inet", "127.0.0.1", "0", "--then-connect", "127.0.0.1", "bound"]).expect_errno(libc::ECONNREFUSED);
     // Once the bound socket is closed, its address is no longer allowed:
     // the test listens on the freed port, so only sydbox can refuse.
-    let mut case = Case::new();
+    let mut case = Case::with_magic(options);
     case.magic("core/sandbox/network:deny").magic("whitelist/network/bind+LOOPBACK@0").must_violate();
     let netc = helper("netc").display().to_string();
     let port_file = case.path("port");
@@ -489,10 +499,13 @@ fn restrictions_fail_calls_with_einval_in_the_kernel() {
 #[test]
 fn interrupt_setting_decides_what_sigterm_to_sydbox_does() {
     require_ptrace!();
-    for (setting, expect_survives) in [("while_wait", false), ("never", true)] {
+    for (setting, expect_survives, lock) in
+        [("while_wait", false, "off"), ("never", true, "off"), ("while_wait", false, "on"), ("never", true, "on")]
+    {
         let case = Case::new();
         let mut child = std::process::Command::new(common::sydbox_bin())
-            .args(["-m", &format!("core/trace/interrupt:{setting}"), "--", "/bin/sh", "-c", "sleep 1; exit 5"])
+            .args(["-m", &format!("core/trace/interrupt:{setting}"), "-m", &format!("core/trace/magic_lock:{lock}")])
+            .args(["--", "/bin/sh", "-c", "sleep 1; exit 5"])
             .current_dir(case.dir())
             .spawn()
             .unwrap();

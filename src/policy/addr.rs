@@ -594,6 +594,40 @@ fn family_name(family: u16) -> Option<&'static str> {
     NAMES.get(usize::from(family)).copied()
 }
 
+/// What a socket's own name (`getsockname(2)`) says about a bind to
+/// `asked` that was let through: see [`bind_state`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindState {
+    /// Bound as asked; the address to whitelist, with the port the kernel
+    /// chose when the bind asked for port 0.
+    Bound(SockTarget),
+    /// Not bound yet: the bind may still be under way.
+    Unbound,
+    /// Bound to another address, or not a socket of the asked family: the
+    /// asked bind failed.
+    Elsewhere,
+}
+
+/// Compares a bind's address, as the program gave it, with the name its
+/// socket has now. A unix socket's name is that same path, unresolved.
+pub fn bind_state(asked: &SockTarget, name: &SockTarget) -> BindState {
+    match (asked, name) {
+        (SockTarget::Inet(_), SockTarget::Inet(now)) if now.port() == 0 => BindState::Unbound,
+        (SockTarget::Inet6(_), SockTarget::Inet6(now)) if now.port() == 0 => BindState::Unbound,
+        (SockTarget::Inet(a), SockTarget::Inet(now)) if a.ip() == now.ip() && (a.port() == 0 || a.port() == now.port()) => {
+            BindState::Bound(name.clone())
+        }
+        (SockTarget::Inet6(a), SockTarget::Inet6(now))
+            if a.ip() == now.ip() && (a.port() == 0 || a.port() == now.port()) =>
+        {
+            BindState::Bound(SockTarget::Inet6(SocketAddrV6::new(*now.ip(), now.port(), 0, 0)))
+        }
+        (SockTarget::Unix(_), SockTarget::UnixUnnamed) => BindState::Unbound,
+        (SockTarget::Unix(a), SockTarget::Unix(path)) if a == path => BindState::Bound(name.clone()),
+        _ => BindState::Elsewhere,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -697,5 +731,23 @@ bad       x/tcp
         assert_eq!(std::mem::size_of::<libc::sockaddr_in>(), SOCKADDR_IN_LEN);
         assert_eq!(std::mem::size_of::<libc::sockaddr_in6>(), SOCKADDR_IN6_LEN);
         assert_eq!(std::mem::size_of::<libc::sockaddr_un>(), 2 + SUN_PATH_LEN);
+    }
+
+    #[test]
+    fn bind_state_reads_the_socket_name() {
+        let v4 = |s: &str| SockTarget::Inet(s.parse().unwrap());
+        let v6 = |s: &str| SockTarget::Inet6(s.parse().unwrap());
+        let unix = |p: &str| SockTarget::Unix(p.as_bytes().to_vec());
+        assert_eq!(bind_state(&v4("127.0.0.1:0"), &v4("127.0.0.1:40000")), BindState::Bound(v4("127.0.0.1:40000")));
+        assert_eq!(bind_state(&v4("127.0.0.1:8080"), &v4("127.0.0.1:8080")), BindState::Bound(v4("127.0.0.1:8080")));
+        assert_eq!(bind_state(&v4("127.0.0.1:8080"), &v4("0.0.0.0:0")), BindState::Unbound);
+        assert_eq!(bind_state(&v4("127.0.0.1:8080"), &v4("127.0.0.1:9090")), BindState::Elsewhere);
+        assert_eq!(bind_state(&v4("127.0.0.1:8080"), &v4("127.0.0.2:8080")), BindState::Elsewhere);
+        assert_eq!(bind_state(&v6("[::1]:0"), &v6("[::1]:40000")), BindState::Bound(v6("[::1]:40000")));
+        assert_eq!(bind_state(&v6("[::1]:0"), &v6("[::]:0")), BindState::Unbound);
+        assert_eq!(bind_state(&unix("s"), &unix("s")), BindState::Bound(unix("s")));
+        assert_eq!(bind_state(&unix("s"), &unix("/tmp/t")), BindState::Elsewhere);
+        assert_eq!(bind_state(&unix("/tmp/a/s"), &SockTarget::UnixUnnamed), BindState::Unbound);
+        assert_eq!(bind_state(&unix("/tmp/a/s"), &v4("127.0.0.1:1")), BindState::Elsewhere);
     }
 }

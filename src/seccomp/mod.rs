@@ -295,7 +295,10 @@ fn errno(value: i32) -> u32 {
 ///   notification, a round trip of a few microseconds against a ptrace
 ///   stop's tens. A build makes tens of thousands of them, stat-family
 ///   calls for the magic interface above all;
-/// - bind, which stays on ptrace: its exit stop records a successful bind.
+/// - bind, which stays on ptrace when the supervisor follows processes by
+///   ptrace (`ptraced`): its exit stop records a successful bind. Without
+///   ptrace it goes by notification too, since a trace action without a
+///   tracer fails every call with ENOSYS.
 ///
 /// One program rather than one per action: the kernel compiles and
 /// analyses each filter it installs, at a cost that grows with the
@@ -305,7 +308,7 @@ fn errno(value: i32) -> u32 {
 /// without letting it take effect: an unprivileged supervisor could not
 /// read the memory of a non-dumpable tracee, and every check of its calls
 /// would fail closed (design section 5).
-pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool) -> Result<Filters, SeccompError> {
+pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool, ptraced: bool) -> Result<Filters, SeccompError> {
     let mut groups = Vec::new();
     if emulate_nondumpable {
         let rule = Rule::new(vec![
@@ -318,7 +321,8 @@ pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool)
     groups.push(group(errno(libc::EPERM), refuse_rules(libc::EPERM)));
     groups.push(group(errno(libc::EINVAL), restrict_rules(restrict)));
     let mut notified = trace_rules(set);
-    let traced: BTreeMap<i64, Vec<Rule>> = notified.remove_entry(&libc::SYS_bind).into_iter().collect();
+    let traced: BTreeMap<i64, Vec<Rule>> =
+        if ptraced { notified.remove_entry(&libc::SYS_bind).into_iter().collect() } else { BTreeMap::new() };
     let listener = !notified.is_empty();
     groups.push(group(libc::SECCOMP_RET_USER_NOTIF, notified));
     groups.push(group(libc::SECCOMP_RET_TRACE, traced));
@@ -360,12 +364,18 @@ mod tests {
     fn every_filter_compiles() {
         let set = TraceSet { exec: true, read: true, write: true, network: true, magic: true, processes: true };
         let restrict = Restrictions { file_control: true, shared_memory_writable: true };
-        let filters = build(&set, &restrict, true).unwrap();
+        let filters = build(&set, &restrict, true, true).unwrap();
         assert!(filters.listener);
         let program = &filters.program;
         assert!(program.len() < 4096, "the filter has {} instructions", program.len());
         assert!(program.iter().any(|insn| insn.k == libc::SECCOMP_RET_USER_NOTIF));
         assert!(program.iter().any(|insn| insn.k == libc::SECCOMP_RET_TRACE));
+        // Without a tracer, a trace action would fail the call with ENOSYS.
+        let paludis = TraceSet { write: true, network: true, ..TraceSet::default() };
+        let untraced = build(&paludis, &restrict, true, false).unwrap().program;
+        assert!(!untraced.iter().any(|insn| insn.k == libc::SECCOMP_RET_TRACE));
+        let bind = bpf::interpret::Data { nr: libc::SYS_bind as u32, arch: AUDIT_ARCH_X86_64, args: [3, 0, 16, 0, 0, 0] };
+        assert_eq!(bpf::interpret::run(&untraced, &bind), libc::SECCOMP_RET_USER_NOTIF);
         assert!(trace_program(&set).unwrap().len() < 4096);
     }
 
@@ -465,7 +475,7 @@ mod tests {
         let numbers: Vec<u32> = (0..=table::MAX_NR + 2).chain([0x4000_0000, 0x4000_0101, u32::MAX]).collect();
 
         for (set, restrict, dumpable) in cases {
-            let program = build(&set, &restrict, dumpable).unwrap().program;
+            let program = build(&set, &restrict, dumpable, true).unwrap().program;
             let stack = reference_stack(&set, &restrict, dumpable);
             for &nr in &numbers {
                 for _ in 0..200 {
@@ -600,7 +610,7 @@ mod tests {
         let both = Restrictions { file_control: true, shared_memory_writable: true };
         for set in singles {
             for (restrict, dumpable) in [(both, true), (Restrictions::default(), false)] {
-                let program = build(&set, &restrict, dumpable).unwrap().program;
+                let program = build(&set, &restrict, dumpable, true).unwrap().program;
                 let stack = reference_stack(&set, &restrict, dumpable);
                 let mut maps = vec![trace_rules(&set), refuse_rules(libc::EPERM), refuse_rules(libc::ENOSYS), restrict_rules(&restrict)];
                 if dumpable {

@@ -26,7 +26,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 use crate::policy::addr::{self, AddrPattern, SockTarget};
-use crate::policy::{self, AddrRule, Applied, Category, Context, Global, LockState, Mode, Origin, Rule, Sandbox};
+use crate::policy::{self, AddrRule, Applied, Category, Context, Global, Interrupt, LockState, Mode, Origin, Rule, Sandbox};
 use crate::profile::{self, Spanned};
 use crate::report::{self, Reporter, Violation};
 use crate::seccomp::table::{self, FileCheck, Follow, Handling, NetCall, PathArg, SignalCall, StatCall};
@@ -75,6 +75,21 @@ struct Proc {
     traced: crate::seccomp::TraceSet,
     /// The number of its traced threads other than the leader.
     other_threads: usize,
+}
+
+/// A bind let through without ptrace, so without an exit stop to see its
+/// result: the next connect check reads that from the socket
+/// (`settle_binds`).
+#[derive(Debug, Clone)]
+struct PendingBind {
+    tgid: i32,
+    fd: i32,
+    /// `socket:[INODE]`, as `/proc/TGID/fd/FD` named it at the check.
+    link: Vec<u8>,
+    /// The address as the program gave it.
+    asked: SockTarget,
+    /// The address as it was matched: a unix path resolved.
+    target: SockTarget,
 }
 
 /// Work left for the exit stop of a call.
@@ -176,6 +191,12 @@ pub struct Supervisor {
     exec_events: bool,
     /// New threads that get `PTRACE_O_TRACEEXEC` before they first run.
     exec_option_pending: HashSet<i32>,
+    /// Whether processes are followed by ptrace (`needs_ptrace`). Without
+    /// it, sydbox is their subreaper, every check arrives by notification,
+    /// and the first process's record is every process's.
+    ptraced: bool,
+    /// Binds let through without ptrace, not yet seen to succeed.
+    pending_binds: Vec<PendingBind>,
 }
 
 /// The ptrace options every tracee gets: seccomp stops, every process and
@@ -199,6 +220,22 @@ pub fn needs_exec_events(global: &Global, sandbox: &Sandbox) -> bool {
         || sandbox.exec != Mode::Off
         || !global.kill_if_match.is_empty()
         || !global.resume_if_match.is_empty()
+}
+
+/// Reports whether the supervisor must follow processes by ptrace. It
+/// need not when no process's record can change or needs an event: the
+/// magic lock is on from the start, no exec needs its event
+/// (`needs_exec_events`), and no process is counted
+/// (`core/limit/processes`). `core/trace/interrupt:anywhere` keeps ptrace
+/// too: a signal then ends sydbox without its handler, and only
+/// `PTRACE_O_EXITKILL` takes the command with it.
+///
+/// Without ptrace every check arrives by user notification, and sydbox
+/// follows processes as their subreaper: it waits for them all and finds
+/// them in `/proc` to kill them. A process then costs no ptrace stop at
+/// its fork, its start or its end.
+pub fn needs_ptrace(global: &Global, sandbox: &Sandbox) -> bool {
+    needs_exec_events(global, sandbox) || global.limit_processes.is_some() || global.interrupt == Interrupt::Anywhere
 }
 
 /// `SEIZE_OPTIONS` without exec events.
@@ -263,6 +300,82 @@ fn is_new_thread(child: i32) -> Result<bool, Errno> {
     }
 }
 
+/// Pending binds past which a bind settles them first, so a program that
+/// binds and never connects cannot grow the list without end.
+const PENDING_BINDS_SETTLED_AT: usize = 64;
+
+/// Returns the thread group of `tid`, a thread waiting in a notified call.
+/// `pidfd_open(2)` succeeds for a leader, which is the common case and
+/// costs no `/proc` read; `None` when the thread is gone.
+fn thread_group_of(tid: i32) -> Option<i32> {
+    match crate::sys::pidfd_open(Pid::from_raw(tid)) {
+        Ok(_) => Some(tid),
+        Err(Errno::ESRCH) => None,
+        Err(_) => resolve::thread_group(tid),
+    }
+}
+
+/// The live processes below `root` in the process tree, from
+/// `/proc/PID/stat`, each with its parent. Zombies are left out: they
+/// run nothing and are reaped by their parent.
+fn descendants(root: i32) -> Vec<(i32, i32)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut parents = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) else { continue };
+        // The name, in parentheses, may hold any byte: the fields start
+        // after the last ')'. Then come the state and the parent.
+        let Some(end) = stat.iter().rposition(|b| *b == b')') else { continue };
+        let fields = String::from_utf8_lossy(&stat[end + 1..]).into_owned();
+        let mut fields = fields.split_whitespace();
+        let state = fields.next().unwrap_or("");
+        let Some(ppid) = fields.next().and_then(|f| f.parse::<i32>().ok()) else { continue };
+        if state != "Z" && state != "X" {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut found: Vec<(i32, i32)> = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(at) = frontier.pop() {
+        for &(pid, ppid) in &parents {
+            if ppid == at && !found.iter().any(|(seen, _)| *seen == pid) {
+                found.push((pid, ppid));
+                frontier.push(pid);
+            }
+        }
+    }
+    found
+}
+
+/// Kills every live process below `root`, which is their subreaper, so
+/// none can leave the tree. A process forked while the tree is read shows
+/// up in the next pass, and killed processes fork no more.
+///
+/// Each kill goes through a pidfd taken before the process's parent is
+/// checked again: a pid freed and reused after the tree was read then
+/// either fails that check or names a process already gone (ESRCH).
+fn kill_descendants(root: i32) {
+    for _ in 0..KILL_PASSES {
+        let found = descendants(root);
+        if found.is_empty() {
+            return;
+        }
+        let tree: HashSet<i32> = found.iter().map(|(pid, _)| *pid).chain([root]).collect();
+        for (pid, _) in found {
+            let Ok(pidfd) = crate::sys::pidfd_open(Pid::from_raw(pid)) else { continue };
+            if resolve::parent_of(pid).is_some_and(|ppid| tree.contains(&ppid)) {
+                let _ = crate::sys::pidfd_send_signal(&pidfd, Signal::SIGKILL);
+            }
+        }
+    }
+    tracing::warn!(passes = KILL_PASSES, "processes of the command were still alive after every pass of killing them");
+}
+
+/// Passes of `kill_descendants`: enough for a process tree that forks
+/// while it is being killed; a process stuck in the kernel may outlast them.
+const KILL_PASSES: usize = 64;
+
 /// Returns the name of the program thread `tid` runs, the last component
 /// of `/proc/TID/exe`. Returns `None` when the thread is ending or gone,
 /// because the link is gone then.
@@ -313,6 +426,7 @@ impl Supervisor {
         let first = first.as_raw();
         let masks = masks::MaskCheck::new(&sandbox, &global.masked);
         let exec_events = needs_exec_events(&global, &sandbox);
+        let ptraced = needs_ptrace(&global, &sandbox);
         // Without exec events a cached name would outlive the next exec.
         let comm = if exec_events { Some(comm) } else { None };
         let mut procs = HashMap::new();
@@ -345,6 +459,8 @@ impl Supervisor {
             isolated: false,
             exec_events,
             exec_option_pending: HashSet::new(),
+            ptraced,
+            pending_binds: Vec::new(),
         }
     }
 
@@ -393,7 +509,8 @@ impl Supervisor {
             if dump != 0 {
                 self.dump(dump == libc::SIGUSR2);
             }
-            if self.threads.is_empty() {
+            // Without ptrace the loop ends when no child is left (ECHILD).
+            if self.ptraced && self.threads.is_empty() {
                 if self.parked.is_empty() {
                     break;
                 }
@@ -558,16 +675,26 @@ impl Supervisor {
     fn dump(&self, complete: bool) {
         let name = if complete { "SIGUSR2" } else { "SIGUSR1" };
         let mut out = format!("sydbox: Received {name}, dumping process tree\n");
-        let mut pids: Vec<&i32> = self.procs.keys().collect();
+        // Without ptrace the processes and their threads come from /proc.
+        let mut pids: Vec<(i32, i32)> = if self.ptraced {
+            self.procs.iter().map(|(pid, p)| (*pid, p.ppid)).collect()
+        } else {
+            descendants(self.own_pid).into_iter().filter(|(pid, _)| !(self.isolated && *pid == self.first)).collect()
+        };
         pids.sort();
-        for pid in pids {
-            let p = &self.procs[pid];
+        for &(pid, ppid) in &pids {
+            let Some(p) = self.record(pid) else { continue };
             let cwd = read_link(&format!("/proc/{pid}/cwd")).unwrap_or_default();
-            let threads: Vec<String> =
-                self.threads.iter().filter(|(_, tgid)| *tgid == pid).map(|(tid, _)| tid.to_string()).collect();
+            let threads: Vec<String> = if self.ptraced {
+                self.threads.iter().filter(|(_, tgid)| **tgid == pid).map(|(tid, _)| tid.to_string()).collect()
+            } else {
+                std::fs::read_dir(format!("/proc/{pid}/task"))
+                    .map(|dir| dir.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+                    .unwrap_or_default()
+            };
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
             out.push_str(&format!("-- Information on Process ID: {pid}\n"));
-            out.push_str(&format!("   parent: {}, comm: `{}', cwd: `{}'\n", p.ppid, p.comm.clone().unwrap_or_else(|| program_name(*pid)), String::from_utf8_lossy(&cwd)));
+            out.push_str(&format!("   parent: {ppid}, comm: `{}', cwd: `{}'\n", p.comm.clone().unwrap_or_else(|| program_name(pid)), String::from_utf8_lossy(&cwd)));
             out.push_str(&format!("   thread ids: {}; ignored: {}; {}\n", threads.join(" "), p.ignored, stat_summary(&stat)));
             if complete {
                 let mode = |m: Mode| match m {
@@ -596,7 +723,7 @@ impl Supervisor {
                 }
             }
         }
-        out.push_str(&format!("sydbox: Tracing {} process(es)\n", self.procs.len()));
+        out.push_str(&format!("sydbox: Tracing {} process(es)\n", pids.len()));
         let _ = std::io::Write::write_all(&mut std::io::stderr(), out.as_bytes());
     }
 
@@ -628,7 +755,8 @@ impl Supervisor {
 
     fn gone(&mut self, tid: i32, status: i32) {
         self.parked.remove(&tid);
-        if self.drop_id(tid) == Some(tid) {
+        // Without ptrace the first record is every process's, so it stays.
+        if self.drop_id(tid) == Some(tid) && self.ptraced {
             if let Some(p) = self.procs.remove(&tid) {
                 self.exec_allowed.remove(&tid);
                 if p.other_threads > 0 {
@@ -1077,7 +1205,37 @@ impl Supervisor {
             SockTarget::Inet6(a) if a.port() == 0 => self.socket_name(tgid, fd),
             other => Some(other),
         };
-        let Some(bound) = bound else { return };
+        if let Some(bound) = bound {
+            self.whitelist_bound(tgid, fd, link, bound);
+        }
+    }
+
+    /// Settles the binds let through without ptrace: a socket bound as
+    /// asked adds its address to the connect whitelist, one not bound yet
+    /// stays pending, and one closed or bound elsewhere is dropped. A
+    /// connect cannot reach a socket before its bind has returned, so
+    /// reading the sockets at a connect check loses nothing.
+    fn settle_binds(&mut self) {
+        for bind in std::mem::take(&mut self.pending_binds) {
+            let same = read_link(&format!("/proc/{}/fd/{}", bind.tgid, bind.fd)).is_ok_and(|now| now == bind.link);
+            // The socket may live on under another descriptor (dup).
+            let Some(fd) = (if same { Some(bind.fd) } else { find_fd(bind.tgid, &bind.link) }) else { continue };
+            let Some(name) = self.socket_name(bind.tgid, fd) else { continue };
+            match addr::bind_state(&bind.asked, &name) {
+                addr::BindState::Bound(bound) => {
+                    // A unix socket's name is the path unresolved.
+                    let bound = if matches!(bound, SockTarget::Unix(_)) { bind.target } else { bound };
+                    self.whitelist_bound(bind.tgid, fd, bind.link, bound);
+                }
+                addr::BindState::Unbound => self.pending_binds.push(PendingBind { fd, ..bind }),
+                addr::BindState::Elsewhere => {}
+            }
+        }
+    }
+
+    /// Adds `bound`, the address of socket `link` at descriptor `fd` of
+    /// process `tgid`, to the connect whitelist while that socket lives.
+    fn whitelist_bound(&mut self, tgid: i32, fd: i32, link: Vec<u8>, bound: SockTarget) {
         let pattern = match &bound {
             SockTarget::Inet(a) => AddrPattern::Inet {
                 net: ipnet::Ipv4Net::new(*a.ip(), 32).expect("/32 is a valid prefix"),
@@ -1134,13 +1292,21 @@ impl Supervisor {
     /// Both channels come here: ptrace stops with the registers' number
     /// and arguments, user notifications with their `seccomp_data`.
     fn decide(&mut self, tid: i32, nr: u64, args: [u64; 6]) -> Outcome {
-        let Some(&tgid) = self.threads.get(&tid) else {
-            // Fail closed: a thread the supervisor does not know.
-            return Outcome::Deny(libc::EPERM);
+        let tgid = if self.ptraced {
+            let Some(&tgid) = self.threads.get(&tid) else {
+                // Fail closed: a thread the supervisor does not know.
+                return Outcome::Deny(libc::EPERM);
+            };
+            tgid
+        } else {
+            // The caller waits in the call, so its id stays its own; if it
+            // is gone, the answer goes nowhere.
+            let Some(tgid) = thread_group_of(tid) else { return Outcome::Deny(libc::EPERM) };
+            tgid
         };
         let Some(row) = table::row(nr) else { return Outcome::Deny(libc::ENOSYS) };
         *self.stops.entry(row.name).or_insert(0) += 1;
-        let Some(proc_) = self.procs.get(&tgid) else {
+        let Some(proc_) = self.record(tgid) else {
             // Fail closed: a thread whose process has no record.
             tracing::error!(tid, tgid, "process record not found for a traced thread; call denied with EPERM");
             return Outcome::Deny(libc::EPERM);
@@ -1193,21 +1359,38 @@ impl Supervisor {
         }
     }
 
+    /// The record of process `tgid`. Without ptrace, every process has
+    /// the first one: no magic call can change a record then.
+    fn record(&self, tgid: i32) -> Option<&Proc> {
+        self.procs.get(if self.ptraced { &tgid } else { &self.first })
+    }
+
     fn sandbox(&self, tgid: i32) -> Option<&Sandbox> {
-        self.procs.get(&tgid).map(|p| &p.sandbox)
+        self.record(tgid).map(|p| &p.sandbox)
     }
 
     /// The traced process and its traced ancestors, whose `/proc/PID`
     /// directories the process may use (`per_process_directories`).
+    /// Without ptrace the ancestors come from `/proc`, up to sydbox or,
+    /// under `--isolate`, its pid 1.
     fn proc_pids(&self, call: &Call) -> Vec<i32> {
         let mut pids = vec![call.tid, call.tgid];
         let mut at = call.tgid;
-        while let Some(p) = self.procs.get(&at) {
-            if p.ppid == 0 || pids.contains(&p.ppid) {
+        loop {
+            let parent = if self.ptraced {
+                match self.procs.get(&at) {
+                    Some(p) => p.ppid,
+                    None => break,
+                }
+            } else {
+                resolve::parent_of(at).unwrap_or(0)
+            };
+            let outside = parent == self.own_pid || (!self.ptraced && self.isolated && parent == self.first);
+            if parent <= 0 || outside || pids.contains(&parent) {
                 break;
             }
-            pids.push(p.ppid);
-            at = p.ppid;
+            pids.push(parent);
+            at = parent;
         }
         pids
     }
@@ -1316,7 +1499,8 @@ impl Supervisor {
                 return Err(Denied::silent(errno));
             }
         };
-        let mut pids = self.proc_pids(call);
+        // Only a path under /proc can name a per-process directory.
+        let mut pids = if resolved.path.starts_with(b"/proc/") { self.proc_pids(call) } else { Vec::new() };
         if !self.same_root(call.tid) {
             // Match /proc/PID rules with the pids the tracee sees.
             pids = pids.iter().filter_map(|pid| self.namespace_ids(*pid).map(|ids| ids.0)).collect();
@@ -1358,7 +1542,7 @@ impl Supervisor {
     /// rules are the view's masks and the path surely misses them (see
     /// `masks`). `false` means "check it fully".
     fn misses_masks(&mut self, call: &Call, arg: &PathArg, follow: bool) -> bool {
-        let Some(proc_) = self.procs.get(&call.tgid) else { return false };
+        let Some(proc_) = self.record(call.tgid) else { return false };
         if !self.masks.applies_to(&proc_.sandbox) || self.roots_move {
             return false;
         }
@@ -1495,7 +1679,7 @@ impl Supervisor {
     }
 
     fn exec(&mut self, call: &Call, arg: &PathArg) -> Outcome {
-        if self.procs.get(&call.tgid).is_some_and(|p| p.exempt_exec) {
+        if self.record(call.tgid).is_some_and(|p| p.exempt_exec) {
             return Outcome::Allow;
         }
         let flags = if call.name == "execveat" { call.args[4] } else { 0 };
@@ -1566,6 +1750,7 @@ impl Supervisor {
                 Err(e) => return Outcome::Deny(e as i32),
             };
             let Some(mut target) = addr::decode_sockaddr(&bytes) else { return Outcome::Deny(libc::EINVAL) };
+            let asked = target.clone();
             if let SockTarget::Unix(path) = &target {
                 // A socket path is resolved like a file to be created.
                 let arg = PathArg { dirfd: None, path: 0, may_miss: true, follow: Follow::Always, check: FileCheck::None };
@@ -1581,6 +1766,9 @@ impl Supervisor {
                         return Outcome::Deny(e as i32);
                     }
                 }
+            }
+            if category == Category::Connect && !self.pending_binds.is_empty() {
+                self.settle_binds();
             }
             if category == Category::Connect && !self.auto_connect.is_empty() {
                 self.prune_auto_connect();
@@ -1601,7 +1789,15 @@ impl Supervisor {
                 && self.global.successful_bind
                 && matches!(target, SockTarget::Inet(_) | SockTarget::Inet6(_) | SockTarget::Unix(_))
             {
-                at_exit = Some(AtExit::Bind { fd: call.args[0] as i32, target });
+                let fd = call.args[0] as i32;
+                if self.ptraced {
+                    at_exit = Some(AtExit::Bind { fd, target });
+                } else if let Ok(link) = read_link(&format!("/proc/{}/fd/{fd}", call.tgid)) {
+                    if self.pending_binds.len() >= PENDING_BINDS_SETTLED_AT {
+                        self.settle_binds();
+                    }
+                    self.pending_binds.push(PendingBind { tgid: call.tgid, fd, link, asked, target });
+                }
             }
         }
         match at_exit {
@@ -1810,7 +2006,8 @@ impl Supervisor {
                 p.comm = exe_name(call.tid);
             }
         }
-        let proc_ = self.procs.get(&call.tgid);
+        let proc_ = self.record(call.tgid);
+        let ppid = if self.ptraced { proc_.map_or(0, |p| p.ppid) } else { resolve::parent_of(call.tgid).unwrap_or(0) };
         let comm = match proc_.and_then(|p| p.comm.clone()) {
             Some(comm) => comm,
             // Not cached without exec events: the next exec would not
@@ -1819,7 +2016,7 @@ impl Supervisor {
         };
         let violation = Violation {
             pid: call.tid,
-            ppid: proc_.map_or(0, |p| p.ppid),
+            ppid,
             comm,
             cwd: String::from_utf8_lossy(&read_link(&format!("/proc/{}/cwd", call.tid)).unwrap_or_default()).into_owned(),
             cmdline: report::format_cmdline(&std::fs::read(format!("/proc/{}/cmdline", call.tgid)).unwrap_or_default()),
@@ -1842,6 +2039,10 @@ impl Supervisor {
     }
 
     fn kill_all(&mut self) {
+        if !self.ptraced {
+            kill_descendants(self.own_pid);
+            return;
+        }
         // By thread group: an id whose thread ended unseen may name an
         // unrelated task by now, and tgkill refuses that (ESRCH).
         for (tid, tgid) in &self.threads {

@@ -55,6 +55,12 @@ pub fn thread_group(tid: i32) -> Option<i32> {
     status_field(&status_text(tid)?, "Tgid:")
 }
 
+/// The parent of process `pid`, from `/proc/PID/status`; `None` when
+/// it is gone.
+pub fn parent_of(pid: i32) -> Option<i32> {
+    status_field(&status_text(pid)?, "PPid:")
+}
+
 /// Reads `/proc/TID/status`.
 fn status_text(tid: i32) -> Option<String> {
     use std::io::Read as _;

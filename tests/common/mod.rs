@@ -983,10 +983,26 @@ pub const TRACE_OPTION_SETS: [&[&str]; 2] = [
     &["core/trace/use_seccomp:1", "core/trace/use_seize:1"],
 ];
 
+/// The magic commands that let sydbox run without ptrace: with the lock
+/// on from the start (and no exec checks, the default), every check goes
+/// by user notification and sydbox follows processes as their subreaper.
+pub const NO_PTRACE: &[&str] = &["core/trace/magic_lock:on"];
+
+/// `TRACE_OPTION_SETS` and `NO_PTRACE`, for cases whose outcome must not
+/// depend on how sydbox follows processes.
+pub const FOLLOW_OPTION_SETS: [&[&str]; 3] = [TRACE_OPTION_SETS[0], TRACE_OPTION_SETS[1], NO_PTRACE];
+
 /// Runs `body` once for each entry of `TRACE_OPTION_SETS`, passing the magic
 /// commands of that setting (see `Case::with_magic`).
 pub fn each_trace_option(mut body: impl FnMut(&[&str])) {
     for options in TRACE_OPTION_SETS {
+        body(options);
+    }
+}
+
+/// `each_trace_option` over `FOLLOW_OPTION_SETS`.
+pub fn each_follow_option(mut body: impl FnMut(&[&str])) {
+    for options in FOLLOW_OPTION_SETS {
         body(options);
     }
 }
