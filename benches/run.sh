@@ -23,8 +23,9 @@
 #   native          the workload alone
 #   sydbox          sydbox with the workload's profile
 #   sydbox-lock     the same plus core/trace/magic_lock:on, which keeps
-#                   stat-family calls in the kernel (files, git and the
-#                   package builds)
+#                   stat-family calls in the kernel and, where the profile
+#                   checks no exec, lets sydbox run without ptrace (files,
+#                   git and the package builds)
 #   sydbox-isolate  the same under --isolate (build-chroot template for
 #                   the package builds, minimal otherwise)
 #   sydbox-isolate-nomask

@@ -341,14 +341,36 @@ fn violation_decision_killall_ends_every_process() {
     // without ptrace sydbox finds it as its subreaper.
     common::each_follow_option(|options| {
         let mut case = Case::with_magic(options);
-        write_box(&mut case);
+        let ok = write_box(&mut case);
         case.magic("core/violation/decision:killall");
         let target = case.path("x").display().to_string();
-        let script = format!("(sleep 30 &); sleep 30 & sleep 30 & mkdir {target}; wait; exit 3");
+        let orphan = std::path::Path::new(&ok).join("orphan");
+        let script =
+            format!("(setsid sleep 30 & echo $! > {o}); sleep 30 & sleep 30 & mkdir {target}; wait; exit 3", o = orphan.display());
         let started = std::time::Instant::now();
         let out = case.run_program("/bin/sh", ["-c", &script]);
         out.expect_exit(128 + libc::SIGKILL);
         assert!(started.elapsed() < std::time::Duration::from_secs(20), "{options:?}: the sleeping children outlived killall");
+        let pid: i32 = fs::read_to_string(&orphan).unwrap().trim().parse().unwrap();
+        let alive = fs::read_to_string(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with("sleep"));
+        if alive {
+            // SAFETY: kill(2) of the orphan this test started.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        assert!(!alive, "{options:?}: the orphan outlived killall");
+    });
+}
+
+#[test]
+fn sydbox_waits_for_orphans() {
+    require_ptrace!();
+    common::each_follow_option(|options| {
+        let mut case = Case::with_magic(options);
+        let ok = write_box(&mut case);
+        let late = std::path::Path::new(&ok).join("late");
+        let script = format!("(sleep 0.5; echo late > {}) & exit 0", late.display());
+        case.run_program("/bin/sh", ["-c", &script]).expect_exit(0);
+        assert_eq!(fs::read_to_string(&late).unwrap_or_default(), "late\n", "{options:?}: sydbox did not wait for the orphan");
     });
 }
 
@@ -505,14 +527,20 @@ fn interrupt_setting_decides_what_sigterm_to_sydbox_does() {
         let case = Case::new();
         let mut child = std::process::Command::new(common::sydbox_bin())
             .args(["-m", &format!("core/trace/interrupt:{setting}"), "-m", &format!("core/trace/magic_lock:{lock}")])
-            .args(["--", "/bin/sh", "-c", "sleep 1; exit 5"])
+            // Caught, the signal must end every process at once, the
+            // orphaned `sleep 30` in its own session too.
+            .args(["--", "/bin/sh", "-c", if expect_survives { "sleep 1; exit 5" } else { "(setsid sleep 30 &); sleep 30; exit 5" }])
             .current_dir(case.dir())
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(300));
+        let signalled = std::time::Instant::now();
         // SAFETY: kill(2) with the pid of our own child.
         assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
         let status = child.wait().unwrap();
+        if !expect_survives {
+            assert!(signalled.elapsed() < std::time::Duration::from_secs(20), "{setting}, lock {lock}: processes outlived SIGTERM");
+        }
         if expect_survives {
             assert_eq!(status.code(), Some(5), "{setting}: sydbox did not ignore SIGTERM");
         } else {
