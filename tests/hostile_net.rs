@@ -348,3 +348,89 @@ fn isolate_hides_host_abstract_sockets() {
     case.run("hostile", ["abstract-connect", &name, "-"]).expect_errno(libc::ECONNREFUSED);
     assert!(listener.accept().is_err_and(|e| e.kind() == ErrorKind::WouldBlock));
 }
+
+/// A failed bind on a socket bound already must not whitelist the
+/// address the socket had: here an outside listener, inherited as fd 3,
+/// and a bind that fails with EINVAL. With ptrace the exit stop sees the
+/// failure; without it, only a socket unbound at the check may be read
+/// later.
+#[test]
+fn a_failed_bind_of_an_inherited_socket_whitelists_nothing() {
+    require_ptrace!();
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::process::CommandExt as _;
+    let (listener, port) = tcp_listener();
+    let script = format!(
+        "import socket, sys\n\
+         s = socket.socket(fileno=3)\n\
+         try:\n    s.bind(('127.0.0.1', 0))\nexcept OSError as e:\n    print('bind', e.errno)\n\
+         c = socket.socket()\n\
+         try:\n    c.connect(('127.0.0.1', {port}))\nexcept OSError as e:\n    sys.exit(e.errno)\n"
+    );
+    for following in [&[][..], common::NO_PTRACE] {
+        let case = Case::with_magic(following);
+        let mut line = case.sydbox_command_line();
+        line.extend(["-m", "core/sandbox/network:deny", "-m", "whitelist/network/bind+LOOPBACK@0", "--", "/usr/bin/python3", "-c"].map(Into::into));
+        line.push(script.clone().into());
+        let fd = listener.as_raw_fd();
+        let mut command = std::process::Command::new(&line[0]);
+        command.args(&line[1..]).current_dir(case.dir());
+        // SAFETY: dup2(2) and fcntl(2) between fork and exec are
+        // async-signal-safe. The copy at 3 has no FD_CLOEXEC, so only this
+        // child inherits it; dup2 onto itself keeps the flag, so it is
+        // cleared by hand.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::dup2(fd, 3) == 3 && libc::fcntl(3, libc::F_SETFD, 0) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let out = command.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(&format!("bind {}", libc::EINVAL)), "{following:?}: the bind did not fail as expected: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(libc::ECONNREFUSED), "{following:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_no_connection(&listener);
+    }
+}
+
+/// A unix bind that fails at one path must not whitelist that path when
+/// the same relative name is bound later elsewhere: the socket's name is
+/// the relative path in both cases. Such profiles keep ptrace, whose exit
+/// stop sees the failure, even with the magic lock on.
+#[test]
+fn a_failed_relative_unix_bind_whitelists_nothing() {
+    require_ptrace!();
+    for following in [&[][..], common::NO_PTRACE] {
+        let mut case = Case::with_magic(following);
+        let home = case.home_resolved();
+        let out_dir = home.join("out");
+        let mine = home.join("mine");
+        std::fs::create_dir_all(&out_dir).unwrap();
+        std::fs::create_dir_all(&mine).unwrap();
+        let server = out_dir.join("srv.sock");
+        let listener = UnixListener::bind(&server).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let script = format!(
+            "import os, socket, sys\n\
+             s = socket.socket(socket.AF_UNIX)\n\
+             os.chdir({o:?})\n\
+             try:\n    s.bind('srv.sock')\nexcept OSError as e:\n    print('bind', e.errno)\n\
+             os.chdir({m:?})\n\
+             s.bind('srv.sock')\n\
+             c = socket.socket(socket.AF_UNIX)\n\
+             try:\n    c.connect({srv:?})\nexcept OSError as e:\n    sys.exit(e.errno)\n",
+            o = out_dir.display().to_string(),
+            m = mine.display().to_string(),
+            srv = server.display().to_string()
+        );
+        case.magic("core/sandbox/network:deny")
+            .magic(format!("whitelist/network/bind+unix:{}/***", home.display()))
+            .must_violate();
+        let out = case.run_program("/usr/bin/python3", ["-c", &script]);
+        out.expect_stdout(&format!("bind {}\n", libc::EADDRINUSE)).expect_errno(libc::ECONNREFUSED);
+        assert!(listener.accept().is_err(), "{following:?}: the outside server saw a connection");
+    }
+}

@@ -210,3 +210,53 @@ in_both_modes! {
         assert_eq!(settled, after, "a process wrote after sydbox was killed");
     }
 }
+
+in_both_modes! {
+    fn sigterm_ends_a_process_whose_leader_exited(mode) {
+        // A process whose main thread has ended shows as a zombie in
+        // /proc while its other threads run; without ptrace, sydbox must
+        // still find it and end it, and not wait for it for ever.
+        require_ptrace!();
+        for following in FOLLOWING {
+            let mut fx = Fixture::new(mode);
+            let token = unique_token("zleader");
+            let ticks = fx.box_dir.join("ticks");
+            let case = fx.base();
+            for setting in following {
+                case.magic(setting);
+            }
+            let line = fx.case.sydbox_command_line();
+            let mut child = ChildGuard(Command::new(&line[0])
+                .args(&line[1..])
+                .args(["--", &helper("hostile").display().to_string(), "leader-exit-loop", &ticks.display().to_string()])
+                .env(TOKEN_VARIABLE, &token)
+                .current_dir(&fx.root)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap());
+            sleep(Duration::from_millis(800));
+            assert!(ticks.exists(), "{following:?}: the thread wrote nothing");
+            // SAFETY: kill(2) with the pid of our own child.
+            assert_eq!(unsafe { libc::kill(child.0.id() as i32, libc::SIGTERM) }, 0);
+            let signalled = Instant::now();
+            let status = loop {
+                if let Some(status) = child.0.try_wait().unwrap() {
+                    break Some(status);
+                }
+                if signalled.elapsed() > Duration::from_secs(10) {
+                    break None;
+                }
+                sleep(Duration::from_millis(50));
+            };
+            let left = survivors_after(&token, Duration::from_secs(2));
+            for pid in &left {
+                // SAFETY: kill(2) on a pid the token marks as this test's.
+                unsafe { libc::kill(*pid, libc::SIGKILL) };
+            }
+            assert!(status.is_some(), "{following:?}: sydbox did not exit after SIGTERM");
+            assert!(left.is_empty(), "{following:?}: processes outlived SIGTERM: {left:?}");
+        }
+    }
+}

@@ -86,10 +86,8 @@ struct PendingBind {
     fd: i32,
     /// `socket:[INODE]`, as `/proc/TGID/fd/FD` named it at the check.
     link: Vec<u8>,
-    /// The address as the program gave it.
+    /// The inet address asked for.
     asked: SockTarget,
-    /// The address as it was matched: a unix path resolved.
-    target: SockTarget,
 }
 
 /// Work left for the exit stop of a call.
@@ -228,14 +226,30 @@ pub fn needs_exec_events(global: &Global, sandbox: &Sandbox) -> bool {
 /// (`needs_exec_events`), and no process is counted
 /// (`core/limit/processes`). `core/trace/interrupt:anywhere` keeps ptrace
 /// too: a signal then ends sydbox without its handler, and only
-/// `PTRACE_O_EXITKILL` takes the command with it.
+/// `PTRACE_O_EXITKILL` takes the command with it. So do unix path binds
+/// that can widen the connect whitelist (`whitelists_unix_binds`).
 ///
 /// Without ptrace every check arrives by user notification, and sydbox
 /// follows processes as their subreaper: it waits for them all and finds
 /// them in `/proc` to kill them. A process then costs no ptrace stop at
 /// its fork, its start or its end.
 pub fn needs_ptrace(global: &Global, sandbox: &Sandbox) -> bool {
-    needs_exec_events(global, sandbox) || global.limit_processes.is_some() || global.interrupt == Interrupt::Anywhere
+    needs_exec_events(global, sandbox)
+        || global.limit_processes.is_some()
+        || global.interrupt == Interrupt::Anywhere
+        || whitelists_unix_binds(global, sandbox)
+}
+
+/// Reports whether a successful bind to a unix path can widen the connect
+/// whitelist: network sandboxing in deny mode, `successful_bind`, and a
+/// unix path among the bind whitelist. Such a bind's result is read at
+/// its exit stop, which needs ptrace: without it, only the socket's name
+/// would be left, a path as the program gave it, which cannot tell which
+/// file the socket got (a relative path, a symlink changed since).
+fn whitelists_unix_binds(global: &Global, sandbox: &Sandbox) -> bool {
+    sandbox.network == Mode::Deny
+        && global.successful_bind
+        && sandbox.acl_bind.iter().any(|rule| rule.action == policy::Action::Allow && matches!(rule.pattern, AddrPattern::Unix(_)))
 }
 
 /// `SEIZE_OPTIONS` without exec events.
@@ -301,8 +315,12 @@ fn is_new_thread(child: i32) -> Result<bool, Errno> {
 }
 
 /// Pending binds past which a bind settles them first, so a program that
-/// binds and never connects cannot grow the list without end.
+/// binds and never connects keeps the list short.
 const PENDING_BINDS_SETTLED_AT: usize = 64;
+
+/// The most pending binds kept: sockets whose bind failed stay pending
+/// while they are open, and each connect check reads every one.
+const PENDING_BINDS_MAX: usize = 256;
 
 /// Returns the thread group of `tid`, a thread waiting in a notified call.
 /// `pidfd_open(2)` succeeds for a leader, which is the common case and
@@ -315,10 +333,19 @@ fn thread_group_of(tid: i32) -> Option<i32> {
     }
 }
 
-/// The live processes below `root` in the process tree, from
-/// `/proc/PID/stat`, each with its parent. Zombies are left out: they
-/// run nothing and are reaped by their parent.
-fn descendants(root: i32) -> Vec<(i32, i32)> {
+/// A process below sydbox in the process tree (`descendants`).
+#[derive(Debug, Clone, Copy)]
+struct Descendant {
+    pid: i32,
+    ppid: i32,
+    /// Whether it runs: not a zombie, or a zombie leader whose other
+    /// threads still run (its main thread called `pthread_exit`).
+    live: bool,
+}
+
+/// The processes below `root` in the process tree, from `/proc/PID/stat`.
+/// Zombies are kept, since processes below them are still searched.
+fn descendants(root: i32) -> Vec<Descendant> {
     let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
     let mut parents = Vec::new();
     for entry in dir.flatten() {
@@ -331,21 +358,26 @@ fn descendants(root: i32) -> Vec<(i32, i32)> {
         let mut fields = fields.split_whitespace();
         let state = fields.next().unwrap_or("");
         let Some(ppid) = fields.next().and_then(|f| f.parse::<i32>().ok()) else { continue };
-        if state != "Z" && state != "X" {
-            parents.push((pid, ppid));
-        }
+        parents.push((pid, ppid, state != "Z" && state != "X"));
     }
-    let mut found: Vec<(i32, i32)> = Vec::new();
+    let mut found: Vec<Descendant> = Vec::new();
     let mut frontier = vec![root];
     while let Some(at) = frontier.pop() {
-        for &(pid, ppid) in &parents {
-            if ppid == at && !found.iter().any(|(seen, _)| *seen == pid) {
-                found.push((pid, ppid));
+        for &(pid, ppid, running) in &parents {
+            if ppid == at && !found.iter().any(|seen| seen.pid == pid) {
+                let live = running || has_other_threads(pid);
+                found.push(Descendant { pid, ppid, live });
                 frontier.push(pid);
             }
         }
     }
     found
+}
+
+/// Reports whether process `pid` has a thread other than its leader.
+fn has_other_threads(pid: i32) -> bool {
+    let own = pid.to_string();
+    std::fs::read_dir(format!("/proc/{pid}/task")).is_ok_and(|dir| dir.flatten().any(|e| e.file_name() != own.as_str()))
 }
 
 /// Kills every live process below `root`, which is their subreaper, so
@@ -358,11 +390,12 @@ fn descendants(root: i32) -> Vec<(i32, i32)> {
 fn kill_descendants(root: i32) {
     for _ in 0..KILL_PASSES {
         let found = descendants(root);
-        if found.is_empty() {
+        if !found.iter().any(|d| d.live) {
             return;
         }
-        let tree: HashSet<i32> = found.iter().map(|(pid, _)| *pid).chain([root]).collect();
-        for (pid, _) in found {
+        let tree: HashSet<i32> = found.iter().map(|d| d.pid).chain([root]).collect();
+        // Zombie leaders too: the signal ends their running threads.
+        for pid in found.iter().filter(|d| d.live).map(|d| d.pid) {
             let Ok(pidfd) = crate::sys::pidfd_open(Pid::from_raw(pid)) else { continue };
             if resolve::parent_of(pid).is_some_and(|ppid| tree.contains(&ppid)) {
                 let _ = crate::sys::pidfd_send_signal(&pidfd, Signal::SIGKILL);
@@ -679,7 +712,11 @@ impl Supervisor {
         let mut pids: Vec<(i32, i32)> = if self.ptraced {
             self.procs.iter().map(|(pid, p)| (*pid, p.ppid)).collect()
         } else {
-            descendants(self.own_pid).into_iter().filter(|(pid, _)| !(self.isolated && *pid == self.first)).collect()
+            descendants(self.own_pid)
+                .into_iter()
+                .filter(|d| d.live && !(self.isolated && d.pid == self.first))
+                .map(|d| (d.pid, d.ppid))
+                .collect()
         };
         pids.sort();
         for &(pid, ppid) in &pids {
@@ -1210,6 +1247,33 @@ impl Supervisor {
         }
     }
 
+    /// Records a bind let through without ptrace, for `settle_binds`. Only
+    /// an inet socket that is not bound yet counts: one bound already (an
+    /// inherited listening socket, say) fails the bind but would match
+    /// its own name. Unix path binds never come here: a profile that
+    /// whitelists them keeps ptrace (`needs_ptrace`), because a path's
+    /// name cannot tell which file the socket got.
+    fn add_pending_bind(&mut self, tgid: i32, fd: i32, asked: SockTarget) {
+        if !matches!(asked, SockTarget::Inet(_) | SockTarget::Inet6(_)) {
+            return;
+        }
+        let Ok(link) = read_link(&format!("/proc/{tgid}/fd/{fd}")) else { return };
+        let unbound = self.socket_name(tgid, fd).is_some_and(|name| addr::bind_state(&asked, &name) == addr::BindState::Unbound);
+        if !unbound {
+            return;
+        }
+        if self.pending_binds.len() >= PENDING_BINDS_SETTLED_AT {
+            self.settle_binds();
+        }
+        // One entry per socket: a later bind of it replaces the earlier.
+        self.pending_binds.retain(|b| b.link != link);
+        if self.pending_binds.len() >= PENDING_BINDS_MAX {
+            // The oldest gives way: at worst a connect to it is refused.
+            self.pending_binds.remove(0);
+        }
+        self.pending_binds.push(PendingBind { tgid, fd, link, asked });
+    }
+
     /// Settles the binds let through without ptrace: a socket bound as
     /// asked adds its address to the connect whitelist, one not bound yet
     /// stays pending, and one closed or bound elsewhere is dropped. A
@@ -1222,11 +1286,7 @@ impl Supervisor {
             let Some(fd) = (if same { Some(bind.fd) } else { find_fd(bind.tgid, &bind.link) }) else { continue };
             let Some(name) = self.socket_name(bind.tgid, fd) else { continue };
             match addr::bind_state(&bind.asked, &name) {
-                addr::BindState::Bound(bound) => {
-                    // A unix socket's name is the path unresolved.
-                    let bound = if matches!(bound, SockTarget::Unix(_)) { bind.target } else { bound };
-                    self.whitelist_bound(bind.tgid, fd, bind.link, bound);
-                }
+                addr::BindState::Bound(bound) => self.whitelist_bound(bind.tgid, fd, bind.link, bound),
                 addr::BindState::Unbound => self.pending_binds.push(PendingBind { fd, ..bind }),
                 addr::BindState::Elsewhere => {}
             }
@@ -1369,6 +1429,18 @@ impl Supervisor {
         self.record(tgid).map(|p| &p.sandbox)
     }
 
+    /// The parent of process `tgid` in a run without ptrace, as ptrace
+    /// runs report it: 0 for the command and for orphans, whose parent is
+    /// sydbox (or under `--isolate`, its pid 1).
+    fn sandboxed_parent(&self, tgid: i32) -> i32 {
+        let parent = resolve::parent_of(tgid).unwrap_or(0);
+        if parent == self.own_pid || (self.isolated && parent == self.first) {
+            0
+        } else {
+            parent
+        }
+    }
+
     /// The traced process and its traced ancestors, whose `/proc/PID`
     /// directories the process may use (`per_process_directories`).
     /// Without ptrace the ancestors come from `/proc`, up to sydbox or,
@@ -1383,10 +1455,9 @@ impl Supervisor {
                     None => break,
                 }
             } else {
-                resolve::parent_of(at).unwrap_or(0)
+                self.sandboxed_parent(at)
             };
-            let outside = parent == self.own_pid || (!self.ptraced && self.isolated && parent == self.first);
-            if parent <= 0 || outside || pids.contains(&parent) {
+            if parent <= 0 || pids.contains(&parent) {
                 break;
             }
             pids.push(parent);
@@ -1750,7 +1821,6 @@ impl Supervisor {
                 Err(e) => return Outcome::Deny(e as i32),
             };
             let Some(mut target) = addr::decode_sockaddr(&bytes) else { return Outcome::Deny(libc::EINVAL) };
-            let asked = target.clone();
             if let SockTarget::Unix(path) = &target {
                 // A socket path is resolved like a file to be created.
                 let arg = PathArg { dirfd: None, path: 0, may_miss: true, follow: Follow::Always, check: FileCheck::None };
@@ -1792,11 +1862,8 @@ impl Supervisor {
                 let fd = call.args[0] as i32;
                 if self.ptraced {
                     at_exit = Some(AtExit::Bind { fd, target });
-                } else if let Ok(link) = read_link(&format!("/proc/{}/fd/{fd}", call.tgid)) {
-                    if self.pending_binds.len() >= PENDING_BINDS_SETTLED_AT {
-                        self.settle_binds();
-                    }
-                    self.pending_binds.push(PendingBind { tgid: call.tgid, fd, link, asked, target });
+                } else {
+                    self.add_pending_bind(call.tgid, fd, target);
                 }
             }
         }
@@ -1827,7 +1894,12 @@ impl Supervisor {
             SignalCall::Pid(arg) => ours(call.args[arg as usize] as i32),
             SignalCall::Pidfd => {
                 let fd = call.args[0] as i32;
-                pid_behind_fd(call.tid, fd) == Some(self.own_pid) || (isolated && names_view_init(call.tid, fd))
+                // A descriptor sydbox may not inspect (a non-dumpable
+                // caller's, as after an exec of an unreadable program)
+                // could name it: fail closed.
+                let hidden = std::fs::read(format!("/proc/{}/fdinfo/{fd}", call.tid))
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
+                hidden || pid_behind_fd(call.tid, fd) == Some(self.own_pid) || (isolated && names_view_init(call.tid, fd))
             }
             SignalCall::Priority { process, group, user } => {
                 let which = call.args[0];
@@ -2007,7 +2079,7 @@ impl Supervisor {
             }
         }
         let proc_ = self.record(call.tgid);
-        let ppid = if self.ptraced { proc_.map_or(0, |p| p.ppid) } else { resolve::parent_of(call.tgid).unwrap_or(0) };
+        let ppid = if self.ptraced { proc_.map_or(0, |p| p.ppid) } else { self.sandboxed_parent(call.tgid) };
         let comm = match proc_.and_then(|p| p.comm.clone()) {
             Some(comm) => comm,
             // Not cached without exec events: the next exec would not
@@ -2360,4 +2432,46 @@ fn run_outside(call: &Call, argv: &[String], isolated: bool) -> i32 {
 /// Resumes a stopped tracee, ignoring a tracee that vanished meanwhile.
 fn resume(tid: i32, sig: Option<Signal>) {
     let _ = ptrace::cont(Pid::from_raw(tid), sig);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Policy;
+    use crate::profile::{parse_command, Command};
+
+    fn policy(lines: &[&str]) -> Policy {
+        let commands: Vec<Spanned<Command>> = lines
+            .iter()
+            .enumerate()
+            .map(|(index, line)| Spanned { origin: Origin::CommandLine { index: index + 1 }, item: parse_command(line).unwrap() })
+            .collect();
+        Policy::compile(&commands).unwrap()
+    }
+
+    fn needs(lines: &[&str]) -> bool {
+        let policy = policy(lines);
+        needs_ptrace(&policy.global, &policy.sandbox)
+    }
+
+    #[test]
+    fn ptrace_is_needed_only_where_a_record_can_change_or_needs_an_event() {
+        const LOCKED: &str = "core/trace/magic_lock:on";
+        assert!(needs(&[]), "the lock is off by default");
+        assert!(!needs(&[LOCKED]));
+        assert!(!needs(&[LOCKED, "core/sandbox/write:deny", "core/sandbox/read:deny"]));
+        assert!(needs(&[LOCKED, "core/sandbox/exec:deny"]));
+        assert!(needs(&[LOCKED, "exec/kill_if_match+/bin/x"]));
+        assert!(needs(&[LOCKED, "exec/resume_if_match+/bin/x"]));
+        assert!(needs(&[LOCKED, "core/limit/processes:10"]));
+        assert!(needs(&[LOCKED, "core/trace/interrupt:anywhere"]));
+        assert!(!needs(&[LOCKED, "core/trace/interrupt:never"]));
+        // Inet binds are read from the socket; unix path binds need the exit stop.
+        let net = [LOCKED, "core/sandbox/network:deny"];
+        assert!(!needs(&[&net[..], &["whitelist/network/bind+LOOPBACK@0"]].concat()));
+        assert!(needs(&[&net[..], &["whitelist/network/bind+unix:/tmp/***"]].concat()));
+        assert!(!needs(&[&net[..], &["whitelist/network/bind+unix:/tmp/***", "core/whitelist/successful_bind:false"]].concat()));
+        assert!(!needs(&[LOCKED, "core/sandbox/network:allow", "whitelist/network/bind+unix:/tmp/***"]));
+        assert!(!needs(&[&net[..], &["whitelist/network/bind+unix-abstract:x*"]].concat()));
+    }
 }

@@ -45,6 +45,9 @@
  *   leader-exit FILE        the leader ends with exit(2) (the thread alone)
  *                           while a second thread, 200 ms later, creates
  *                           FILE and ends the process with its errno
+ *   leader-exit-loop FILE   the leader ends with exit(2) (the thread alone)
+ *                           while a second thread appends a line to FILE
+ *                           every 100 ms, for ever
  *   signal-parent           kill, tkill, tgkill, rt_sigqueueinfo and
  *                           pidfd_open aimed at the parent process (sydbox,
  *                           when run under it); the target is never taken
@@ -435,6 +438,31 @@ static int do_leader_exit(const char *file)
 
 	leader_exit_file = file;
 	if (pthread_create(&thread, NULL, leader_exit_thread, NULL) != 0)
+		return EXIT_USAGE;
+	syscall(SYS_exit, 0);
+	return EXIT_USAGE;
+}
+
+static void *leader_exit_loop_thread(void *file)
+{
+	for (;;) {
+		int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (fd >= 0) {
+			if (write(fd, "tick\n", 5) != 5)
+				perror("write");
+			close(fd);
+		}
+		usleep(100000);
+	}
+	return NULL;
+}
+
+static int do_leader_exit_loop(const char *file)
+{
+	pthread_t thread;
+
+	if (pthread_create(&thread, NULL, leader_exit_loop_thread, (void *)file) != 0)
 		return EXIT_USAGE;
 	syscall(SYS_exit, 0);
 	return EXIT_USAGE;
@@ -892,6 +920,8 @@ int main(int argc, char **argv)
 		return do_clone_thread_magic(argv[0], argv[1], argv[2]);
 	if (strcmp(command, "leader-exit") == 0 && argc == 1)
 		return do_leader_exit(argv[0]);
+	if (strcmp(command, "leader-exit-loop") == 0 && argc == 1)
+		return do_leader_exit_loop(argv[0]);
 	if (strcmp(command, "signal-parent") == 0 && argc == 0)
 		return do_signal_parent();
 	if (strcmp(command, "procfd-signal-parent") == 0 && argc == 0)
