@@ -410,3 +410,21 @@ fn open_race_never_reaches_the_secret() {
     let out = case.run("hostile", ["flip-open", &allowed, &denied, "20000"]);
     assert_eq!(hostile_result(&out, "read-denied"), Some("0"), "{}", out.details());
 }
+
+/// A program that may be executed but not read makes its process
+/// non-dumpable, and an unprivileged sydbox may then not read its
+/// `/proc/TID/fdinfo`: it cannot tell whether a descriptor names sydbox,
+/// so `pidfd_send_signal` through it is refused. As root sydbox reads it
+/// anyway, and the call is refused as aimed at sydbox.
+#[test]
+fn procfd_signal_from_an_unreadable_program_is_refused() {
+    require_ptrace!();
+    for following in [&[][..], common::NO_PTRACE] {
+        let case = common::Case::with_magic(following);
+        let copy = case.path("hostile-x");
+        fs::copy(helper("hostile"), &copy).unwrap();
+        fs::set_permissions(&copy, fs::Permissions::from_mode(0o111)).unwrap();
+        let out = case.run_program(&copy, ["procfd-signal-parent"]);
+        assert_eq!(hostile_result(&out, "pidfd_send_signal-procfd"), Some("EPERM"), "{following:?}: {}", out.details());
+    }
+}
