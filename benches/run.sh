@@ -24,8 +24,7 @@
 #   sydbox          sydbox with the workload's profile
 #   sydbox-lock     the same plus core/trace/magic_lock:on, which keeps
 #                   stat-family calls in the kernel and, where the profile
-#                   checks no exec, lets sydbox run without ptrace (files,
-#                   git and the package builds)
+#                   checks no exec, lets sydbox run without ptrace
 #   sydbox-isolate  the same under --isolate (build-chroot template for
 #                   the package builds, minimal otherwise)
 #   sydbox-isolate-nomask
@@ -234,7 +233,7 @@ syd3_policy() {
 # Prints the sandboxes measured for workload $1.
 sandboxes_for() {
   local list=(native sydbox)
-  case $1 in files|git|hello|zlib) list+=(sydbox-lock) ;; esac
+  list+=(sydbox-lock)
   list+=(sydbox-isolate)
   case $1 in startup|hello) list+=(sydbox-isolate-nomask) ;; esac
   list+=(bwrap)

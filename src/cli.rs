@@ -128,7 +128,7 @@ pub fn version_text() -> String {
     let landlock = if abi == 0 { "landlock:unsupported".to_string() } else { format!("landlock:abi{abi}") };
     format!(
         "sydbox-{}\nOptions: seccomp:yes ptrace:yes ipv6:yes arch:x86_64 magic-api:1\n\
-         Layers: inner(seccomp+ptrace):always outer(--isolate):user,mount,pid,ipc,uts,net {landlock}(when the magic lock is on or exec)\n",
+         Layers: inner(seccomp+ptrace, or seccomp alone with the magic lock on from the start):always outer(--isolate):user,mount,pid,ipc,uts,net {landlock}(when the magic lock is on or exec)\n",
         env!("CARGO_PKG_VERSION")
     )
 }

@@ -434,3 +434,23 @@ fn a_failed_relative_unix_bind_whitelists_nothing() {
         assert!(listener.accept().is_err(), "{following:?}: the outside server saw a connection");
     }
 }
+
+/// A socket bound to an IPv4-mapped IPv6 address takes IPv4 connects to
+/// the plain address too, so successful_bind must allow both forms.
+#[test]
+fn a_mapped_bind_is_connectable_by_ipv4() {
+    require_ptrace!();
+    let script = "import socket\n\
+                  s = socket.socket(socket.AF_INET6)\n\
+                  s.bind(('::ffff:127.0.0.1', 0))\n\
+                  s.listen()\n\
+                  port = s.getsockname()[1]\n\
+                  socket.create_connection(('127.0.0.1', port)).close()\n\
+                  socket.create_connection(('::ffff:127.0.0.1', port)).close()\n\
+                  print('ok')\n";
+    for following in [&[][..], common::NO_PTRACE] {
+        let mut case = Case::with_magic(following);
+        case.magic("core/sandbox/network:deny").magic("whitelist/network/bind+LOOPBACK@0");
+        case.run_program("/usr/bin/python3", ["-c", script]).expect_stdout("ok\n").expect_success();
+    }
+}

@@ -382,17 +382,27 @@ fn has_other_threads(pid: i32) -> bool {
 
 /// Kills every live process below `root`, which is their subreaper, so
 /// none can leave the tree. A process forked while the tree is read shows
-/// up in the next pass, and killed processes fork no more.
+/// up in the next pass, and killed processes fork no more; the passes end
+/// when two in a row find none.
 ///
 /// Each kill goes through a pidfd taken before the process's parent is
 /// checked again: a pid freed and reused after the tree was read then
 /// either fails that check or names a process already gone (ESRCH).
 fn kill_descendants(root: i32) {
+    let mut quiet_passes = 0;
     for _ in 0..KILL_PASSES {
         let found = descendants(root);
         if !found.iter().any(|d| d.live) {
-            return;
+            // A pass can miss a process: one listed before its parent,
+            // whose parent then ended before it was read. The kernel has
+            // moved it to sydbox by the next pass.
+            quiet_passes += 1;
+            if quiet_passes == 2 {
+                return;
+            }
+            continue;
         }
+        quiet_passes = 0;
         let tree: HashSet<i32> = found.iter().map(|d| d.pid).chain([root]).collect();
         // Zombie leaders too: the signal ends their running threads.
         for pid in found.iter().filter(|d| d.live).map(|d| d.pid) {
@@ -1296,6 +1306,14 @@ impl Supervisor {
     /// Adds `bound`, the address of socket `link` at descriptor `fd` of
     /// process `tgid`, to the connect whitelist while that socket lives.
     fn whitelist_bound(&mut self, tgid: i32, fd: i32, link: Vec<u8>, bound: SockTarget) {
+        // A socket bound to an IPv4-mapped IPv6 address also takes IPv4
+        // connects to the plain address, which match no IPv6 pattern.
+        if let SockTarget::Inet6(a) = &bound {
+            if let Some(v4) = a.ip().to_ipv4_mapped() {
+                let plain = SockTarget::Inet(std::net::SocketAddrV4::new(v4, a.port()));
+                self.whitelist_bound(tgid, fd, link.clone(), plain);
+            }
+        }
         let pattern = match &bound {
             SockTarget::Inet(a) => AddrPattern::Inet {
                 net: ipnet::Ipv4Net::new(*a.ip(), 32).expect("/32 is a valid prefix"),
