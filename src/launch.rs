@@ -178,7 +178,8 @@ fn command_filters(policy: &Policy, traced: &TraceSet, emulate_nondumpable: bool
         file_control: policy.global.restrict_file_control,
         shared_memory_writable: policy.global.restrict_shared_memory_writable,
     };
-    Ok(seccomp::build(traced, &restrict, emulate_nondumpable, ptraced)?)
+    let supervisor = seccomp::SupervisorIds { pid: std::process::id() as i32, pgrp: nix::unistd::getpgrp().as_raw() };
+    Ok(seccomp::build(traced, &restrict, emulate_nondumpable, ptraced, Some(supervisor))?)
 }
 
 /// The last steps of the command before it becomes the program, shared by
@@ -202,7 +203,14 @@ pub fn restrict_and_exec(
     }
     if filters.listener {
         let flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
-        let Ok(listener) = crate::sys::seccomp_set_mode_filter_flags(&filters.program, flags) else {
+        let installed = if filters.wait_killable {
+            // Linux 5.19 and later; older kernels refuse the flag (EINVAL).
+            crate::sys::seccomp_set_mode_filter_flags(&filters.program, flags | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+                .or_else(|_| crate::sys::seccomp_set_mode_filter_flags(&filters.program, flags))
+        } else {
+            crate::sys::seccomp_set_mode_filter_flags(&filters.program, flags)
+        };
+        let Ok(listener) = installed else {
             die(b"sydbox: seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER) failed\n", failure)
         };
         // The filter may cover sendmsg, so the descriptor's number goes by

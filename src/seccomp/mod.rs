@@ -77,6 +77,16 @@ pub enum SeccompError {
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 
 const O_WRONLY: u64 = libc::O_WRONLY as u64;
+/// The ids by which the command could name sydbox in a signal or
+/// process-control call: its pid and its process group. With them the
+/// filter lets the kernel decide every such call that names another
+/// process (`narrow_signal_rules`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupervisorIds {
+    pub pid: i32,
+    pub pgrp: i32,
+}
+
 const O_RDWR: u64 = libc::O_RDWR as u64;
 const O_CREAT: u64 = libc::O_CREAT as u64;
 const O_TRUNC: u64 = libc::O_TRUNC as u64;
@@ -169,6 +179,35 @@ pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<Rule>> {
         rules.insert(libc::SYS_clone, vec![bits_clear(0, libc::CLONE_THREAD as u64)]);
     }
     rules
+}
+
+/// A rule that matches when argument `arg`, read as a pid (its low 32
+/// bits, as the kernel reads a `pid_t`), is one of `pids`.
+fn pid_in(arg: u8, pids: &[i32]) -> Vec<Rule> {
+    pids.iter().map(|pid| Rule::new(vec![condition(arg, ArgLen::Dword, CmpOp::Eq, u64::from(*pid as u32))])).collect()
+}
+
+/// Narrows the rules of the signal and process-control calls to the
+/// values that could name sydbox: its pid, `kill`'s group forms (0, -1
+/// and its process group) and pid 1, which under `--isolate` is sydbox's
+/// own pid 1. Every other value goes straight to the kernel. Besides
+/// saving a trip, this keeps such calls off the notification path, where
+/// a signal that arrives before sydbox reads the call ends it with EINTR
+/// in a process whose handler lacks `SA_RESTART` (dash's SIGCHLD
+/// handler, for one), which `kill` never returns natively. Descriptor
+/// forms (`pidfd_send_signal`) and the priority calls keep every call.
+pub fn narrow_signal_rules(rules: &mut BTreeMap<i64, Vec<Rule>>, ids: SupervisorIds) {
+    let named = [ids.pid, 1];
+    let by_group = [ids.pid, 1, 0, -1, -ids.pgrp];
+    for row in X86_64 {
+        let narrowed = match row.handling {
+            Handling::Signal(SignalCall::Process) => pid_in(0, &by_group),
+            Handling::Signal(SignalCall::Thread | SignalCall::ThreadGroup | SignalCall::PidfdOpen) => pid_in(0, &named),
+            Handling::Signal(SignalCall::Pid(arg)) => pid_in(arg, &named),
+            _ => continue,
+        };
+        rules.insert(i64::from(row.nr), narrowed);
+    }
 }
 
 /// Namespace flags of `clone(2)`; a new user namespace could hand
@@ -276,6 +315,12 @@ pub struct Filters {
     /// notification, and so is installed with
     /// `SECCOMP_FILTER_FLAG_NEW_LISTENER`.
     pub listener: bool,
+    /// Whether a call sydbox has read waits for its answer unmoved by
+    /// signals other than fatal ones (`SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`),
+    /// rather than ending with EINTR in a process whose handler lacks
+    /// `SA_RESTART`. Only without ptrace: with it, sydbox ends such a wait
+    /// by `PTRACE_INTERRUPT` to add a filter at run time.
+    pub wait_killable: bool,
 }
 
 fn errno(value: i32) -> u32 {
@@ -304,11 +349,20 @@ fn errno(value: i32) -> u32 {
 /// analyses each filter it installs, at a cost that grows with the
 /// filter's length, and every start of a command pays it.
 ///
+/// `supervisor`, when given, narrows the signal and process-control calls
+/// to those that could name it (`narrow_signal_rules`).
+///
 /// `emulate_nondumpable` makes `prctl(PR_SET_DUMPABLE, 0)` return success
 /// without letting it take effect: an unprivileged supervisor could not
 /// read the memory of a non-dumpable tracee, and every check of its calls
 /// would fail closed (design section 5).
-pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool, ptraced: bool) -> Result<Filters, SeccompError> {
+pub fn build(
+    set: &TraceSet,
+    restrict: &Restrictions,
+    emulate_nondumpable: bool,
+    ptraced: bool,
+    supervisor: Option<SupervisorIds>,
+) -> Result<Filters, SeccompError> {
     let mut groups = Vec::new();
     if emulate_nondumpable {
         let rule = Rule::new(vec![
@@ -321,6 +375,9 @@ pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool,
     groups.push(group(errno(libc::EPERM), refuse_rules(libc::EPERM)));
     groups.push(group(errno(libc::EINVAL), restrict_rules(restrict)));
     let mut notified = trace_rules(set);
+    if let Some(ids) = supervisor {
+        narrow_signal_rules(&mut notified, ids);
+    }
     let traced: BTreeMap<i64, Vec<Rule>> =
         if ptraced { notified.remove_entry(&libc::SYS_bind).into_iter().collect() } else { BTreeMap::new() };
     let listener = !notified.is_empty();
@@ -329,7 +386,7 @@ pub fn build(set: &TraceSet, restrict: &Restrictions, emulate_nondumpable: bool,
     let guard = Guard { arch: AUDIT_ARCH_X86_64, missing: missing_ranges() };
     let program = bpf::compile(Some(&guard), &groups, libc::SECCOMP_RET_ALLOW)
         .map_err(|source| SeccompError::Build { which: "command", source })?;
-    Ok(Filters { program, listener })
+    Ok(Filters { program, listener, wait_killable: listener && !ptraced })
 }
 
 /// Ranges of numbers up to `u32::MAX` that the table does not list.
@@ -364,7 +421,7 @@ mod tests {
     fn every_filter_compiles() {
         let set = TraceSet { exec: true, read: true, write: true, network: true, magic: true, processes: true };
         let restrict = Restrictions { file_control: true, shared_memory_writable: true };
-        let filters = build(&set, &restrict, true, true).unwrap();
+        let filters = build(&set, &restrict, true, true, None).unwrap();
         assert!(filters.listener);
         let program = &filters.program;
         assert!(program.len() < 4096, "the filter has {} instructions", program.len());
@@ -372,10 +429,41 @@ mod tests {
         assert!(program.iter().any(|insn| insn.k == libc::SECCOMP_RET_TRACE));
         // Without a tracer, a trace action would fail the call with ENOSYS.
         let paludis = TraceSet { write: true, network: true, ..TraceSet::default() };
-        let untraced = build(&paludis, &restrict, true, false).unwrap().program;
+        let untraced = build(&paludis, &restrict, true, false, None).unwrap().program;
         assert!(!untraced.iter().any(|insn| insn.k == libc::SECCOMP_RET_TRACE));
         let bind = bpf::interpret::Data { nr: libc::SYS_bind as u32, arch: AUDIT_ARCH_X86_64, args: [3, 0, 16, 0, 0, 0] };
         assert_eq!(bpf::interpret::run(&untraced, &bind), libc::SECCOMP_RET_USER_NOTIF);
+    }
+
+    #[test]
+    fn signal_calls_reach_the_supervisor_only_when_they_could_name_it() {
+        let ids = SupervisorIds { pid: 4321, pgrp: 4300 };
+        let set = TraceSet { write: true, ..TraceSet::default() };
+        let program = build(&set, &Restrictions::default(), false, false, Some(ids)).unwrap().program;
+        let run = |nr: i64, args: [u64; 6]| {
+            let data = bpf::interpret::Data { nr: nr as u32, arch: AUDIT_ARCH_X86_64, args };
+            bpf::interpret::run(&program, &data)
+        };
+        let pid = |p: i32| u64::from(p as u32);
+        let notify = libc::SECCOMP_RET_USER_NOTIF;
+        let allow = libc::SECCOMP_RET_ALLOW;
+        for target in [4321, 1, 0, -1, -4300] {
+            assert_eq!(run(libc::SYS_kill, [pid(target), 19, 0, 0, 0, 0]), notify, "kill({target})");
+        }
+        // The upper half is ignored, as the kernel ignores it.
+        assert_eq!(run(libc::SYS_kill, [0xffff_ffff_0000_0000 | pid(4321), 9, 0, 0, 0, 0]), notify);
+        for target in [1234, -1234, 4300, 2] {
+            assert_eq!(run(libc::SYS_kill, [pid(target), 19, 0, 0, 0, 0]), allow, "kill({target})");
+        }
+        assert_eq!(run(libc::SYS_tgkill, [pid(4321), pid(4321), 9, 0, 0, 0]), notify);
+        assert_eq!(run(libc::SYS_tgkill, [pid(1234), pid(1234), 9, 0, 0, 0]), allow);
+        assert_eq!(run(libc::SYS_tkill, [pid(1), 9, 0, 0, 0, 0]), notify);
+        assert_eq!(run(libc::SYS_pidfd_open, [pid(4321), 0, 0, 0, 0, 0]), notify);
+        assert_eq!(run(libc::SYS_pidfd_open, [pid(1234), 0, 0, 0, 0, 0]), allow);
+        assert_eq!(run(libc::SYS_prlimit64, [0, 4, 0, 0, 0, 0]), allow);
+        assert_eq!(run(libc::SYS_prlimit64, [pid(4321), 4, 0, 0, 0, 0]), notify);
+        assert_eq!(run(libc::SYS_pidfd_send_signal, [3, 9, 0, 0, 0, 0]), notify);
+        assert_eq!(run(libc::SYS_setpriority, [0, 1234, 5, 0, 0, 0]), notify);
         assert!(trace_program(&set).unwrap().len() < 4096);
     }
 
@@ -475,7 +563,7 @@ mod tests {
         let numbers: Vec<u32> = (0..=table::MAX_NR + 2).chain([0x4000_0000, 0x4000_0101, u32::MAX]).collect();
 
         for (set, restrict, dumpable) in cases {
-            let program = build(&set, &restrict, dumpable, true).unwrap().program;
+            let program = build(&set, &restrict, dumpable, true, None).unwrap().program;
             let stack = reference_stack(&set, &restrict, dumpable);
             for &nr in &numbers {
                 for _ in 0..200 {
@@ -610,7 +698,7 @@ mod tests {
         let both = Restrictions { file_control: true, shared_memory_writable: true };
         for set in singles {
             for (restrict, dumpable) in [(both, true), (Restrictions::default(), false)] {
-                let program = build(&set, &restrict, dumpable, true).unwrap().program;
+                let program = build(&set, &restrict, dumpable, true, None).unwrap().program;
                 let stack = reference_stack(&set, &restrict, dumpable);
                 let mut maps = vec![trace_rules(&set), refuse_rules(libc::EPERM), refuse_rules(libc::ENOSYS), restrict_rules(&restrict)];
                 if dumpable {
