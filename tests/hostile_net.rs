@@ -351,11 +351,11 @@ fn isolate_hides_host_abstract_sockets() {
 
 /// A failed bind on a socket bound already must not whitelist the
 /// address the socket had: here an outside listener, inherited as fd 3,
-/// and a bind that fails with EINVAL. With ptrace the exit stop sees the
-/// failure; without it, only a socket unbound at the check may be read
+/// and a bind that fails with EINVAL. With ptrace the exit stop reports
+/// the failure; without it, only a socket unbound at the check may be read
 /// later.
 #[test]
-fn a_failed_bind_of_an_inherited_socket_whitelists_nothing() {
+fn bind_failed_on_an_inherited_socket_whitelists_nothing() {
     require_ptrace!();
     use std::os::fd::AsRawFd as _;
     use std::os::unix::process::CommandExt as _;
@@ -399,9 +399,9 @@ fn a_failed_bind_of_an_inherited_socket_whitelists_nothing() {
 /// A unix bind that fails at one path must not whitelist that path when
 /// the same relative name is bound later elsewhere: the socket's name is
 /// the relative path in both cases. Such profiles keep ptrace, whose exit
-/// stop sees the failure, even with the magic lock on.
+/// stop reports the failure, even with the magic lock on.
 #[test]
-fn a_failed_relative_unix_bind_whitelists_nothing() {
+fn unix_bind_failed_at_a_relative_path_whitelists_nothing() {
     require_ptrace!();
     for following in [&[][..], common::NO_PTRACE] {
         let mut case = Case::with_magic(following);
@@ -438,7 +438,7 @@ fn a_failed_relative_unix_bind_whitelists_nothing() {
 /// A socket bound to an IPv4-mapped IPv6 address takes IPv4 connects to
 /// the plain address too, so successful_bind must allow both forms.
 #[test]
-fn a_mapped_bind_is_connectable_by_ipv4() {
+fn mapped_bind_is_connectable_by_ipv4() {
     require_ptrace!();
     let script = "import socket\n\
                   s = socket.socket(socket.AF_INET6)\n\

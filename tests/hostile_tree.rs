@@ -170,7 +170,7 @@ in_both_modes! {
         // PTRACE_O_EXITKILL is what kills every tracee with sydbox. Without
         // ptrace only the command dies with it (PR_SET_PDEATHSIG); the
         // processes it started live on, but every call the profile checks
-        // fails with ENOSYS, since no supervisor holds the listener.
+        // fails with ENOSYS, since the listener is closed.
         require_ptrace!();
         let mut fx = Fixture::new(mode);
         let token = unique_token("nokill");
@@ -194,9 +194,11 @@ in_both_modes! {
             .stderr(Stdio::null())
             .spawn()
             .unwrap());
+
         sleep(Duration::from_millis(800));
         let before = fs::read_to_string(&ticks).unwrap_or_default().len();
         assert!(before > 0, "the loops wrote nothing while sydbox ran");
+
         child.0.kill().unwrap();
         let _ = child.0.wait();
         sleep(Duration::from_millis(300));
@@ -214,8 +216,8 @@ in_both_modes! {
 in_both_modes! {
     fn sigterm_ends_a_process_whose_leader_exited(mode) {
         // A process whose main thread has ended shows as a zombie in
-        // /proc while its other threads run; without ptrace, sydbox must
-        // still find it and end it, and not wait for it for ever.
+        // /proc while its other threads run. Without ptrace, sydbox must
+        // still find it and end it, rather than wait for it for ever.
         require_ptrace!();
         for following in FOLLOWING {
             let mut fx = Fixture::new(mode);

@@ -573,9 +573,9 @@ fn magic_lock_never_loosens_at_run_time() {
 
 /// `kill` never fails with EINTR natively. A call that waits for sydbox
 /// can: a signal that arrives before sydbox reads it ends the wait, and
-/// dash's SIGCHLD handler lacks SA_RESTART. Stopping a child sends its
-/// parent SIGCHLD at once without ptrace, so this loop failed about one
-/// `kill` in ten while kill went to sydbox; signals to ordinary pids now
+/// dash's SIGCHLD handler lacks SA_RESTART. Without ptrace, stopping a
+/// child sends its parent SIGCHLD at once. So this loop failed about one
+/// `kill` in ten while kill went to sydbox. Signals to ordinary pids now
 /// stay in the kernel.
 #[test]
 fn signals_between_sandboxed_processes_never_fail_with_eintr() {

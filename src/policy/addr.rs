@@ -594,7 +594,7 @@ fn family_name(family: u16) -> Option<&'static str> {
     NAMES.get(usize::from(family)).copied()
 }
 
-/// What a socket's own name (`getsockname(2)`) says about a bind to
+/// What a socket's own name (`getsockname(2)`) tells of a bind to
 /// `asked` that was let through: see [`bind_state`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindState {

@@ -181,8 +181,8 @@ pub fn trace_rules(set: &TraceSet) -> BTreeMap<i64, Vec<Rule>> {
     rules
 }
 
-/// A rule that matches when argument `arg`, read as a pid (its low 32
-/// bits, as the kernel reads a `pid_t`), is one of `pids`.
+/// Returns the rules that match when argument `arg`, read as a pid (its
+/// low 32 bits, as the kernel reads a `pid_t`), is one of `pids`.
 fn pid_in(arg: u8, pids: &[i32]) -> Vec<Rule> {
     pids.iter().map(|pid| Rule::new(vec![condition(arg, ArgLen::Dword, CmpOp::Eq, u64::from(*pid as u32))])).collect()
 }
@@ -191,10 +191,10 @@ fn pid_in(arg: u8, pids: &[i32]) -> Vec<Rule> {
 /// values that could name sydbox: its pid, `kill`'s group forms (0, -1
 /// and its process group) and pid 1, which under `--isolate` is sydbox's
 /// own pid 1. Every other value goes straight to the kernel. Besides
-/// saving a trip, this keeps such calls off the notification path, where
+/// saving a trip, this keeps such calls off the notification path. There,
 /// a signal that arrives before sydbox reads the call ends it with EINTR
 /// in a process whose handler lacks `SA_RESTART` (dash's SIGCHLD
-/// handler, for one), which `kill` never returns natively. Descriptor
+/// handler, for one), and `kill` never returns EINTR natively. Descriptor
 /// forms (`pidfd_send_signal`) and the priority calls keep every call.
 pub fn narrow_signal_rules(rules: &mut BTreeMap<i64, Vec<Rule>>, ids: SupervisorIds) {
     let named = [ids.pid, 1];
@@ -315,7 +315,7 @@ pub struct Filters {
     /// notification, and so is installed with
     /// `SECCOMP_FILTER_FLAG_NEW_LISTENER`.
     pub listener: bool,
-    /// Whether a call sydbox has read waits for its answer unmoved by
+    /// Whether a call sydbox has read waits for its reply unmoved by
     /// signals other than fatal ones (`SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`),
     /// rather than ending with EINTR in a process whose handler lacks
     /// `SA_RESTART`. Only without ptrace: with it, sydbox ends such a wait
@@ -436,7 +436,7 @@ mod tests {
     }
 
     #[test]
-    fn signal_calls_reach_the_supervisor_only_when_they_could_name_it() {
+    fn narrow_signal_rules_keep_what_could_name_sydbox() {
         let ids = SupervisorIds { pid: 4321, pgrp: 4300 };
         let set = TraceSet { write: true, ..TraceSet::default() };
         let program = build(&set, &Restrictions::default(), false, false, Some(ids)).unwrap().program;

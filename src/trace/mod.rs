@@ -243,8 +243,8 @@ pub fn needs_ptrace(global: &Global, sandbox: &Sandbox) -> bool {
 /// Reports whether a successful bind to a unix path can widen the connect
 /// whitelist: network sandboxing in deny mode, `successful_bind`, and a
 /// unix path among the bind whitelist. Such a bind's result is read at
-/// its exit stop, which needs ptrace: without it, only the socket's name
-/// would be left, a path as the program gave it, which cannot tell which
+/// its exit stop, which needs ptrace. Without it, only the socket's name
+/// would be left: the path as the program gave it. That cannot tell which
 /// file the socket got (a relative path, a symlink changed since).
 fn whitelists_unix_binds(global: &Global, sandbox: &Sandbox) -> bool {
     sandbox.network == Mode::Deny
@@ -318,8 +318,8 @@ fn is_new_thread(child: i32) -> Result<bool, Errno> {
 /// binds and never connects keeps the list short.
 const PENDING_BINDS_SETTLED_AT: usize = 64;
 
-/// The most pending binds kept: sockets whose bind failed stay pending
-/// while they are open, and each connect check reads every one.
+/// At most this many binds wait to be settled: sockets whose bind failed
+/// stay pending while they are open, and each connect check reads every one.
 const PENDING_BINDS_MAX: usize = 256;
 
 /// Returns the thread group of `tid`, a thread waiting in a notified call.
@@ -343,8 +343,9 @@ struct Descendant {
     live: bool,
 }
 
-/// The processes below `root` in the process tree, from `/proc/PID/stat`.
-/// Zombies are kept, since processes below them are still searched.
+/// Returns the processes below `root` in the process tree, from
+/// `/proc/PID/stat`. Zombies are kept, since processes below them are
+/// still searched.
 fn descendants(root: i32) -> Vec<Descendant> {
     let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
     let mut parents = Vec::new();
@@ -382,7 +383,7 @@ fn has_other_threads(pid: i32) -> bool {
 
 /// Kills every live process below `root`, which is their subreaper, so
 /// none can leave the tree. A process forked while the tree is read shows
-/// up in the next pass, and killed processes fork no more; the passes end
+/// up in the next pass. Killed processes fork no more, so the passes end
 /// when two in a row find none.
 ///
 /// Each kill goes through a pidfd taken before the process's parent is
@@ -1377,8 +1378,8 @@ impl Supervisor {
             };
             tgid
         } else {
-            // The caller waits in the call, so its id stays its own; if it
-            // is gone, the answer goes nowhere.
+            // The caller waits in the call, so its id stays its own. If it
+            // is gone, the kernel discards the reply.
             let Some(tgid) = thread_group_of(tid) else { return Outcome::Deny(libc::EPERM) };
             tgid
         };
@@ -1437,8 +1438,8 @@ impl Supervisor {
         }
     }
 
-    /// The record of process `tgid`. Without ptrace, every process has
-    /// the first one: no magic call can change a record then.
+    /// Returns the record of process `tgid`. Without ptrace, every process
+    /// has the first one: no magic call can change a record then.
     fn record(&self, tgid: i32) -> Option<&Proc> {
         self.procs.get(if self.ptraced { &tgid } else { &self.first })
     }
@@ -1447,8 +1448,8 @@ impl Supervisor {
         self.record(tgid).map(|p| &p.sandbox)
     }
 
-    /// The parent of process `tgid` in a run without ptrace, as ptrace
-    /// runs report it: 0 for the command and for orphans, whose parent is
+    /// Returns the parent of process `tgid` in a run without ptrace, as
+    /// ptrace runs report it: 0 for the command and for orphans, whose parent is
     /// sydbox (or under `--isolate`, its pid 1).
     fn sandboxed_parent(&self, tgid: i32) -> i32 {
         let parent = resolve::parent_of(tgid).unwrap_or(0);
@@ -2473,7 +2474,7 @@ mod tests {
     }
 
     #[test]
-    fn ptrace_is_needed_only_where_a_record_can_change_or_needs_an_event() {
+    fn needs_ptrace_conditions() {
         const LOCKED: &str = "core/trace/magic_lock:on";
         assert!(needs(&[]), "the lock is off by default");
         assert!(!needs(&[LOCKED]));

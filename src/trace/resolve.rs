@@ -55,8 +55,8 @@ pub fn thread_group(tid: i32) -> Option<i32> {
     status_field(&status_text(tid)?, "Tgid:")
 }
 
-/// The parent of process `pid`, from `/proc/PID/status`; `None` when
-/// it is gone.
+/// Returns the parent of process `pid`, from `/proc/PID/status`; `None`
+/// when it is gone.
 pub fn parent_of(pid: i32) -> Option<i32> {
     status_field(&status_text(pid)?, "PPid:")
 }
