@@ -22,6 +22,26 @@ const NO_PTRACE: [&str; 2] = ["core/sandbox/exec:off", "core/trace/magic_lock:on
 /// The two ways sydbox follows processes: by ptrace, and without it.
 const FOLLOWING: [&[&str]; 2] = [&[], &NO_PTRACE];
 
+/// Starts sydbox with the fixture's options on `command`, in the
+/// background, with `token` in the command's environment and no input or
+/// output.
+fn spawn_sydbox(fx: &Fixture, token: &str, command: &[&str]) -> ChildGuard {
+    let line = fx.case.sydbox_command_line();
+    ChildGuard(
+        Command::new(&line[0])
+            .args(&line[1..])
+            .arg("--")
+            .args(command)
+            .env(TOKEN_VARIABLE, token)
+            .current_dir(&fx.root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 /// Waits up to `limit` for every process carrying `token` to be gone, and
 /// returns those still there.
 fn survivors_after(token: &str, limit: Duration) -> Vec<i32> {
@@ -90,17 +110,7 @@ in_both_modes! {
             leak = fx.in_box("leak2")
         );
         fx.base();
-        let line = fx.case.sydbox_command_line();
-        let mut child = ChildGuard(Command::new(&line[0])
-            .args(&line[1..])
-            .args(["--", "/bin/sh", "-c", &script])
-            .env(TOKEN_VARIABLE, &token)
-            .current_dir(&fx.root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap());
+        let mut child = spawn_sydbox(&fx, &token, &["/bin/sh", "-c", &script]);
         sleep(Duration::from_millis(800));
         let running = processes_with_token(&token).len();
         assert!(running >= 4, "expected the shell and its loops to run, found {running} processes");
@@ -183,17 +193,7 @@ in_both_modes! {
         for setting in NO_PTRACE {
             case.magic(setting);
         }
-        let line = fx.case.sydbox_command_line();
-        let mut child = ChildGuard(Command::new(&line[0])
-            .args(&line[1..])
-            .args(["--", "/bin/sh", "-c", &script])
-            .env(TOKEN_VARIABLE, &token)
-            .current_dir(&fx.root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap());
+        let mut child = spawn_sydbox(&fx, &token, &["/bin/sh", "-c", &script]);
 
         sleep(Duration::from_millis(800));
         let before = fs::read_to_string(&ticks).unwrap_or_default().len();
@@ -227,17 +227,8 @@ in_both_modes! {
             for setting in following {
                 case.magic(setting);
             }
-            let line = fx.case.sydbox_command_line();
-            let mut child = ChildGuard(Command::new(&line[0])
-                .args(&line[1..])
-                .args(["--", &helper("hostile").display().to_string(), "leader-exit-loop", &ticks.display().to_string()])
-                .env(TOKEN_VARIABLE, &token)
-                .current_dir(&fx.root)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap());
+            let hostile = helper("hostile").display().to_string();
+            let mut child = spawn_sydbox(&fx, &token, &[&hostile, "leader-exit-loop", &ticks.display().to_string()]);
             sleep(Duration::from_millis(800));
             assert!(ticks.exists(), "{following:?}: the thread wrote nothing");
             // SAFETY: kill(2) with the pid of our own child.

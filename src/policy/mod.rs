@@ -885,18 +885,27 @@ pub fn tip_for_addr(category: Category, target: &SockTarget) -> String {
     }
 }
 
+/// Compiles a policy from magic commands given as `-m` options, for
+/// unit tests.
+#[cfg(test)]
+pub(crate) fn policy_from_lines(lines: &[&str]) -> Policy {
+    let commands: Vec<Spanned<Command>> = lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| Spanned {
+            origin: Origin::CommandLine { index: index + 1 },
+            item: crate::profile::parse_command(line).unwrap(),
+        })
+        .collect();
+    Policy::compile(&commands).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::parse_command;
 
     fn policy(lines: &[&str]) -> Policy {
-        let commands: Vec<Spanned<Command>> = lines
-            .iter()
-            .enumerate()
-            .map(|(index, line)| Spanned { origin: Origin::CommandLine { index: index + 1 }, item: parse_command(line).unwrap() })
-            .collect();
-        Policy::compile(&commands).unwrap()
+        policy_from_lines(lines)
     }
 
     #[test]

@@ -2456,20 +2456,9 @@ fn resume(tid: i32, sig: Option<Signal>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Policy;
-    use crate::profile::{parse_command, Command};
-
-    fn policy(lines: &[&str]) -> Policy {
-        let commands: Vec<Spanned<Command>> = lines
-            .iter()
-            .enumerate()
-            .map(|(index, line)| Spanned { origin: Origin::CommandLine { index: index + 1 }, item: parse_command(line).unwrap() })
-            .collect();
-        Policy::compile(&commands).unwrap()
-    }
 
     fn needs(lines: &[&str]) -> bool {
-        let policy = policy(lines);
+        let policy = crate::policy::policy_from_lines(lines);
         needs_ptrace(&policy.global, &policy.sandbox)
     }
 
