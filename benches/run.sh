@@ -78,6 +78,8 @@ usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
 }
 
+# The command line as given, for the report's header.
+given="$*"
 quick=0
 reps=
 only=
@@ -524,7 +526,8 @@ done
 
 echo "# sydbox benchmark run $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "- command: benches/run.sh $( [ "$quick" = 1 ] && echo '--quick ')--reps $reps $( [ -n "$only" ] && echo "--sandboxes $only ")${workloads[*]}"
+echo "- command: benches/run.sh $given"
+echo "- workloads: ${workloads[*]}"
 echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 echo "- sydbox: $("$sydbox" -v 2>&1 | head -n 1)"
 echo "- bwrap: $(bwrap --version); strace: $(strace -V | head -n 1); git: $(git --version)"
