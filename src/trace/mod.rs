@@ -322,14 +322,14 @@ const PENDING_BINDS_SETTLED_AT: usize = 64;
 /// stay pending while they are open, and each connect check reads every one.
 const PENDING_BINDS_MAX: usize = 256;
 
-/// Returns the thread group of `tid`, a thread waiting in a notified call.
-/// `pidfd_open(2)` succeeds for a leader, which is the common case and
-/// costs no `/proc` read; `None` when the thread is gone.
+/// Returns the thread group of `tid`, a thread waiting in a notified call,
+/// or `None` when the thread is gone. A leader, the common case, is told
+/// apart by `is_new_thread` without a `/proc` read.
 fn thread_group_of(tid: i32) -> Option<i32> {
-    match crate::sys::pidfd_open(Pid::from_raw(tid)) {
-        Ok(_) => Some(tid),
+    match is_new_thread(tid) {
+        Ok(false) => Some(tid),
         Err(Errno::ESRCH) => None,
-        Err(_) => resolve::thread_group(tid),
+        _ => resolve::thread_group(tid),
     }
 }
 
@@ -1292,9 +1292,7 @@ impl Supervisor {
     /// reading the sockets at a connect check loses nothing.
     fn settle_binds(&mut self) {
         for bind in std::mem::take(&mut self.pending_binds) {
-            let same = read_link(&format!("/proc/{}/fd/{}", bind.tgid, bind.fd)).is_ok_and(|now| now == bind.link);
-            // The socket may live on under another descriptor (dup).
-            let Some(fd) = (if same { Some(bind.fd) } else { find_fd(bind.tgid, &bind.link) }) else { continue };
+            let Some(fd) = socket_fd(bind.tgid, bind.fd, &bind.link) else { continue };
             let Some(name) = self.socket_name(bind.tgid, fd) else { continue };
             match addr::bind_state(&bind.asked, &name) {
                 addr::BindState::Bound(bound) => self.whitelist_bound(bind.tgid, fd, bind.link, bound),
@@ -1342,15 +1340,8 @@ impl Supervisor {
         let mut index = 0;
         while index < self.auto_sockets.len() {
             let (tgid, fd, link) = &self.auto_sockets[index];
-            let mut alive = read_link(&format!("/proc/{tgid}/fd/{fd}")).is_ok_and(|now| &now == link);
-            if !alive {
-                // The socket may live on under another descriptor (dup).
-                if let Some(other) = find_fd(*tgid, link) {
-                    self.auto_sockets[index].1 = other;
-                    alive = true;
-                }
-            }
-            if alive {
+            if let Some(now) = socket_fd(*tgid, *fd, link) {
+                self.auto_sockets[index].1 = now;
                 index += 1;
             } else {
                 self.auto_sockets.remove(index);
@@ -2287,6 +2278,16 @@ fn pid_behind_fd(tid: i32, fd: i32) -> Option<i32> {
     let target = read_link(&format!("/proc/{tid}/fd/{fd}")).ok()?;
     let rest = target.strip_prefix(b"/proc/")?;
     std::str::from_utf8(rest).ok()?.trim_end_matches('/').parse().ok()
+}
+
+/// Returns the descriptor of process `tgid` that holds socket `link`
+/// (`socket:[INODE]`): `fd` if it still does, or another one, since the
+/// socket may live on under a copy (dup). `None` once it is closed.
+fn socket_fd(tgid: i32, fd: i32, link: &[u8]) -> Option<i32> {
+    if read_link(&format!("/proc/{tgid}/fd/{fd}")).is_ok_and(|now| now == link) {
+        return Some(fd);
+    }
+    find_fd(tgid, link)
 }
 
 /// Finds a descriptor of process `tgid` whose link is `link`.
