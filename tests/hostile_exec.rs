@@ -417,7 +417,7 @@ fn open_race_never_reaches_the_secret() {
 /// so `pidfd_send_signal` through it is refused. As root sydbox reads it
 /// anyway, and the call is refused as aimed at sydbox.
 #[test]
-fn procfd_signal_from_an_unreadable_program_is_refused() {
+fn unreadable_program_procfd_signal_refused() {
     require_ptrace!();
     for following in [&[][..], common::NO_PTRACE] {
         let case = common::Case::with_magic(following);

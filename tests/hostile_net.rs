@@ -355,7 +355,7 @@ fn isolate_hides_host_abstract_sockets() {
 /// the failure; without it, only a socket unbound at the check may be read
 /// later.
 #[test]
-fn bind_failed_on_an_inherited_socket_whitelists_nothing() {
+fn inherited_socket_bind_failure_whitelists_nothing() {
     require_ptrace!();
     use std::os::fd::AsRawFd as _;
     use std::os::unix::process::CommandExt as _;
@@ -401,7 +401,7 @@ fn bind_failed_on_an_inherited_socket_whitelists_nothing() {
 /// the relative path in both cases. Such profiles keep ptrace, whose exit
 /// stop reports the failure, even with the magic lock on.
 #[test]
-fn unix_bind_failed_at_a_relative_path_whitelists_nothing() {
+fn relative_unix_bind_failure_whitelists_nothing() {
     require_ptrace!();
     for following in [&[][..], common::NO_PTRACE] {
         let mut case = Case::with_magic(following);

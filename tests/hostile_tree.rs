@@ -176,11 +176,11 @@ in_both_modes! {
 }
 
 in_both_modes! {
-    fn without_ptrace_processes_left_by_a_killed_sydbox_cannot_write(mode) {
+    fn killed_sydbox_survivors_cannot_write(mode) {
         // PTRACE_O_EXITKILL is what kills every tracee with sydbox. Without
-        // ptrace only the command dies with it (PR_SET_PDEATHSIG); the
+        // ptrace only the command dies with it (PR_SET_PDEATHSIG). The
         // processes it started live on, but every call the profile checks
-        // fails with ENOSYS, since the listener is closed.
+        // fails with ENOSYS, because the listener is closed.
         require_ptrace!();
         let mut fx = Fixture::new(mode);
         let token = unique_token("nokill");
@@ -214,7 +214,7 @@ in_both_modes! {
 }
 
 in_both_modes! {
-    fn sigterm_ends_a_process_whose_leader_exited(mode) {
+    fn sigterm_ends_zombie_leader_threads(mode) {
         // A process whose main thread has ended shows as a zombie in
         // /proc while its other threads run. Without ptrace, sydbox must
         // still find it and end it, rather than wait for it for ever.

@@ -578,7 +578,7 @@ fn magic_lock_never_loosens_at_run_time() {
 /// `kill` in ten while kill went to sydbox. Signals to ordinary pids now
 /// stay in the kernel.
 #[test]
-fn signals_between_sandboxed_processes_never_fail_with_eintr() {
+fn sandboxed_signals_never_fail_with_eintr() {
     require_ptrace!();
     let script = "sleep 30 & p=$!; i=0; while [ $i -lt 1000 ]; do kill -STOP $p; kill -CONT $p; i=$((i+1)); done; kill $p; echo done";
     common::each_follow_option(|options| {

@@ -594,25 +594,25 @@ fn family_name(family: u16) -> Option<&'static str> {
     NAMES.get(usize::from(family)).copied()
 }
 
-/// What a socket's own name (`getsockname(2)`) tells of a bind to
-/// `asked` that was let through: see [`bind_state`].
+/// The state of a socket after a bind to a requested address was let
+/// through, as its own name (`getsockname(2)`) shows it (`bind_state`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindState {
-    /// Bound as asked; the address to whitelist, with the port the kernel
-    /// chose when the bind asked for port 0.
+    /// Bound as requested. The address to whitelist, with the port the
+    /// kernel chose when the request named port 0.
     Bound(SockTarget),
     /// Not bound yet: the bind may still be under way.
     Unbound,
-    /// Bound to another address, or not a socket of the asked family: the
-    /// asked bind failed.
+    /// Bound to another address, or not a socket of the requested family,
+    /// so the requested bind failed.
     Elsewhere,
 }
 
 /// Compares an inet bind's address with the name its socket has now.
 /// Other families are `Elsewhere`: a unix socket's name is the path as
 /// the program gave it, which cannot tell which file the socket got.
-pub fn bind_state(asked: &SockTarget, name: &SockTarget) -> BindState {
-    match (asked, name) {
+pub fn bind_state(requested: &SockTarget, name: &SockTarget) -> BindState {
+    match (requested, name) {
         (SockTarget::Inet(_), SockTarget::Inet(now)) if now.port() == 0 => BindState::Unbound,
         (SockTarget::Inet6(_), SockTarget::Inet6(now)) if now.port() == 0 => BindState::Unbound,
         (SockTarget::Inet(a), SockTarget::Inet(now)) if a.ip() == now.ip() && (a.port() == 0 || a.port() == now.port()) => {

@@ -436,7 +436,7 @@ mod tests {
     }
 
     #[test]
-    fn narrow_signal_rules_keep_what_could_name_sydbox() {
+    fn narrow_signal_rules_keep_sydbox_pids() {
         let ids = SupervisorIds { pid: 4321, pgrp: 4300 };
         let set = TraceSet { write: true, ..TraceSet::default() };
         let program = build(&set, &Restrictions::default(), false, false, Some(ids)).unwrap().program;

@@ -86,8 +86,8 @@ struct PendingBind {
     fd: i32,
     /// `socket:[INODE]`, as `/proc/TGID/fd/FD` named it at the check.
     link: Vec<u8>,
-    /// The inet address asked for.
-    asked: SockTarget,
+    /// The requested inet address.
+    requested: SockTarget,
 }
 
 /// Work left for the exit stop of a call.
@@ -323,8 +323,8 @@ const PENDING_BINDS_SETTLED_AT: usize = 64;
 const PENDING_BINDS_MAX: usize = 256;
 
 /// Returns the thread group of `tid`, a thread waiting in a notified call,
-/// or `None` when the thread is gone. A leader, the common case, is told
-/// apart by `is_new_thread` without a `/proc` read.
+/// or `None` when the thread is gone. `is_new_thread` identifies a leader,
+/// the common case, without a `/proc` read.
 fn thread_group_of(tid: i32) -> Option<i32> {
     match is_new_thread(tid) {
         Ok(false) => Some(tid),
@@ -1264,12 +1264,12 @@ impl Supervisor {
     /// its own name. Unix path binds never come here: a profile that
     /// whitelists them keeps ptrace (`needs_ptrace`), because a path's
     /// name cannot tell which file the socket got.
-    fn add_pending_bind(&mut self, tgid: i32, fd: i32, asked: SockTarget) {
-        if !matches!(asked, SockTarget::Inet(_) | SockTarget::Inet6(_)) {
+    fn add_pending_bind(&mut self, tgid: i32, fd: i32, requested: SockTarget) {
+        if !matches!(requested, SockTarget::Inet(_) | SockTarget::Inet6(_)) {
             return;
         }
         let Ok(link) = read_link(&format!("/proc/{tgid}/fd/{fd}")) else { return };
-        let unbound = self.socket_name(tgid, fd).is_some_and(|name| addr::bind_state(&asked, &name) == addr::BindState::Unbound);
+        let unbound = self.socket_name(tgid, fd).is_some_and(|name| addr::bind_state(&requested, &name) == addr::BindState::Unbound);
         if !unbound {
             return;
         }
@@ -1282,11 +1282,11 @@ impl Supervisor {
             // The oldest gives way: at worst a connect to it is refused.
             self.pending_binds.remove(0);
         }
-        self.pending_binds.push(PendingBind { tgid, fd, link, asked });
+        self.pending_binds.push(PendingBind { tgid, fd, link, requested });
     }
 
     /// Settles the binds let through without ptrace: a socket bound as
-    /// asked adds its address to the connect whitelist, one not bound yet
+    /// requested adds its address to the connect whitelist, one not bound yet
     /// stays pending, and one closed or bound elsewhere is dropped. A
     /// connect cannot reach a socket before its bind has returned, so
     /// reading the sockets at a connect check loses nothing.
@@ -1294,7 +1294,7 @@ impl Supervisor {
         for bind in std::mem::take(&mut self.pending_binds) {
             let Some(fd) = socket_fd(bind.tgid, bind.fd, &bind.link) else { continue };
             let Some(name) = self.socket_name(bind.tgid, fd) else { continue };
-            match addr::bind_state(&bind.asked, &name) {
+            match addr::bind_state(&bind.requested, &name) {
                 addr::BindState::Bound(bound) => self.whitelist_bound(bind.tgid, fd, bind.link, bound),
                 addr::BindState::Unbound => self.pending_binds.push(PendingBind { fd, ..bind }),
                 addr::BindState::Elsewhere => {}
@@ -1440,8 +1440,8 @@ impl Supervisor {
     }
 
     /// Returns the parent of process `tgid` in a run without ptrace, as
-    /// ptrace runs report it: 0 for the command and for orphans, whose parent is
-    /// sydbox (or under `--isolate`, its pid 1).
+    /// ptrace runs report it: 0 for the command and for orphans, whose
+    /// parent is sydbox (or under `--isolate`, its pid 1).
     fn sandboxed_parent(&self, tgid: i32) -> i32 {
         let parent = resolve::parent_of(tgid).unwrap_or(0);
         if parent == self.own_pid || (self.isolated && parent == self.first) {
@@ -2280,7 +2280,7 @@ fn pid_behind_fd(tid: i32, fd: i32) -> Option<i32> {
     std::str::from_utf8(rest).ok()?.trim_end_matches('/').parse().ok()
 }
 
-/// Returns the descriptor of process `tgid` that holds socket `link`
+/// Returns the descriptor of process `tgid` that refers to socket `link`
 /// (`socket:[INODE]`): `fd` if it still does, or another one, since the
 /// socket may live on under a copy (dup). `None` once it is closed.
 fn socket_fd(tgid: i32, fd: i32, link: &[u8]) -> Option<i32> {
